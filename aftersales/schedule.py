@@ -1,0 +1,25 @@
+"""Periodic tasks of the core app, seeded into the database by ``manage.py beat_schedule_sync``.
+
+Each app may have a ``schedule.py`` with an ``ENTRIES`` list; the command collects them all. Entries are
+created once and then belong to the admin (Periodic tasks): a later sync never overwrites an edit.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    task: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
+    crontab_in_store_time: bool = False
+    description: str = ""
+
+
+ENTRIES = [
+    Entry(name="Worker heartbeat", task="aftersales.heartbeat", every_seconds=60,
+          description="Shows in /healthz when beat and a worker last ran."),
+    Entry(name="Resume stalled refunds", task="aftersales.refunds_resume_stalled", every_seconds=300,
+          description="Re-queues refunds whose task was lost or whose provider has not answered."),
+]

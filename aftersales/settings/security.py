@@ -1,0 +1,33 @@
+"""Hosts, cookies, HTTPS. Secure by default with DEBUG off, so ``check --deploy`` is clean."""
+
+from aftersales.env import env
+
+from .core import DEBUG
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [],
+    help="Comma-separated host names this site answers to, e.g. desk.example.com.",
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    env.require("ALLOWED_HOSTS", "is required when DEBUG is off (e.g. desk.example.com)")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [],
+                                help="Origins allowed to POST, e.g. https://desk.example.com.")
+
+_secure = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", _secure,
+                               help="Redirect http to https (default on when DEBUG is off).")
+# Health checks come from inside the cluster over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env.bool("SECURE_PROXY_SSL_HEADER", False,
+            help="Trust X-Forwarded-Proto from the reverse proxy in front of gunicorn."):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = _secure
+CSRF_COOKIE_SECURE = _secure
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0,
+                              help="HSTS max-age in seconds (default one year when DEBUG is off).")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
+SECURE_HSTS_PRELOAD = _secure
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,28 @@
+"""The store's own facts: base currency for reports and the time zone its months are cut in."""
+
+import zoneinfo
+
+from babel.numbers import list_currencies
+
+from aftersales.env import EnvError, env
+
+STORE_NAME = env.str("STORE_NAME", "Demo Store", help="Shown to customers in the portal and emails.",
+                     group="store")
+STORE_BASE_CURRENCY = env.str("STORE_BASE_CURRENCY", "USD", group="store",
+                              help="ISO 4217 code reports are converted to, e.g. USD or EUR.").upper()
+if STORE_BASE_CURRENCY not in list_currencies():
+    raise EnvError(f"STORE_BASE_CURRENCY={STORE_BASE_CURRENCY!r} is not an ISO 4217 currency code")
+
+STORE_TIME_ZONE = env.str("STORE_TIME_ZONE", "UTC", group="store",
+                          help="IANA time zone month boundaries are cut in, e.g. Asia/Shanghai.")
+try:
+    zoneinfo.ZoneInfo(STORE_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise EnvError(f"STORE_TIME_ZONE={STORE_TIME_ZONE!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
+
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", "http://localhost:8000", group="store",
+                          help="Absolute URL of this site, used in links sent to customers.").rstrip("/")
+
+RETURNS_SERIAL_RETURNER_COUNT = env.int(
+    "RETURNS_SERIAL_RETURNER_COUNT", 3, minimum=1, group="store",
+    help="Customers with this many returns in 90 days are reviewed by an agent, never auto-approved.")

@@ -1,0 +1,5 @@
+"""What other apps may call in ``returns`` (DESIGN section 2)."""
+
+from .services import order_cancel_unshipped, return_case_refund, return_case_submit
+
+__all__ = ["order_cancel_unshipped", "return_case_refund", "return_case_submit"]

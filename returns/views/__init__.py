@@ -1,0 +1,1 @@
+"""Views of the returns app: ``portal`` for customers (under ``/<lang>/``)."""

@@ -1,0 +1,276 @@
+"""``manage.py seed_demo``: a believable year of store data, built fast, the same every time, loaded once.
+
+The store is built once for the module (outside the per-test transactions) and removed afterwards; each
+test reads it with ORM aggregates, the way the dashboard will.
+"""
+
+import io
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from aftersales.choices import OrderSource, OrderStatus, PaymentProvider, RefundCause, RefundStatus, ShipmentStatus
+from aftersales.demo_data import delete_demo_data
+from aftersales.demo_data.seed import anchor_for, month_starts
+from aftersales.models import (
+    ExchangeRate,
+    Market,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    Refund,
+    RefundEvent,
+    Shipment,
+    TrackingEvent,
+)
+
+TODAY = "2026-03-18"  # the data then covers March 2025 to February 2026
+ANCHOR = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def seed(*args):
+    out = io.StringIO()
+    started = time.monotonic()
+    call_command("seed_demo", "--today", TODAY, *args, stdout=out)
+    return out.getvalue(), time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        output, seconds = seed()
+        yield {"output": output, "seconds": seconds}
+        delete_demo_data()
+        for model in (ExchangeRate, Product, Market):  # shared facts the seed created in an empty test database
+            model.objects.all().delete()
+
+
+@pytest.fixture
+def demo(seeded, db):
+    return seeded
+
+
+def in_base(field):
+    return Sum(ExpressionWrapper(F(field) * F("rate_to_base"), output_field=DecimalField(max_digits=24,
+                                                                                         decimal_places=8)))
+
+
+def test_builds_in_under_30_seconds_and_says_what_it_made(demo):
+    assert demo["seconds"] < 30
+    assert "Demo data loaded" in demo["output"]
+    assert "5,000 orders placed from 2025-03-01 to 2026-03-01" in demo["output"]
+
+
+def test_six_markets_with_their_currencies_and_legal_profiles(demo):
+    assert set(Market.objects.values_list("code", "currency", "legal_profile")) == {
+        ("US", "USD", "US"), ("DE", "EUR", "EU"), ("FR", "EUR", "EU"), ("ES", "EUR", "EU"), ("UK", "GBP", "UK"),
+        ("AU", "AUD", "AU")}
+    assert Order.objects.exclude(currency=F("market__currency")).count() == 0
+    per_market = dict(Order.objects.values_list("market__code").annotate(n=Count("pk")))
+    assert set(per_market) == {"US", "DE", "FR", "ES", "UK", "AU"}
+    assert max(per_market, key=per_market.get) == "US"
+
+
+def test_catalogue_of_about_forty_products_with_apparel_sizes_and_the_lamp(demo):
+    assert 35 <= Product.objects.count() <= 45
+    assert set(Product.objects.values_list("category", flat=True)) == {"apparel", "electronics", "home", "outdoor"}
+    assert Product.objects.get(sku="LAMP-01").category == "home"
+    apparel = OrderLine.objects.filter(product__category="apparel")
+    assert apparel.count() > 1000
+    assert apparel.filter(variant="").count() == 0
+    assert set(apparel.values_list("variant", flat=True)) >= {"S", "M", "L", "XL", "40", "42"}
+    assert OrderLine.objects.exclude(product__category="apparel").exclude(variant="").count() == 0
+
+
+def test_about_5000_orders_over_the_twelve_months_before_the_anchor(demo):
+    orders = Order.objects.filter(source=OrderSource.DEMO)
+    assert orders.count() == 5000
+    span = orders.aggregate(first=Min("placed_at"), last=Max("placed_at"))
+    assert span["first"] >= datetime(2025, 3, 1, tzinfo=UTC)
+    assert span["last"] < ANCHOR
+    months = dict(orders.annotate(month=TruncMonth("placed_at")).values_list("month").annotate(n=Count("pk")))
+    assert len(months) == 12
+    assert min(months.values()) >= 250
+    busiest = max(months, key=months.get)
+    assert (busiest.month, busiest.year) == (11, 2025)  # Black Friday
+    assert Order.objects.filter(lines__isnull=True).count() == 0
+    assert 1.2 < OrderLine.objects.count() / 5000 < 2.0
+
+
+def test_order_totals_add_up_and_each_order_has_a_captured_payment(demo):
+    assert Order.objects.exclude(
+        total_minor=F("subtotal_minor") - F("discount_minor") + F("shipping_minor")).count() == 0
+    line_sums = Order.objects.annotate(lines_total=Sum("lines__total_minor"),
+                                       lines_discount=Sum("lines__discount_minor"))
+    assert line_sums.exclude(lines_total=F("subtotal_minor") - F("discount_minor")).count() == 0
+    assert line_sums.exclude(lines_discount=F("discount_minor")).count() == 0
+    assert Payment.objects.count() == 5000
+    assert Payment.objects.exclude(captured_minor=F("order__total_minor")).count() == 0
+    stripe = Payment.objects.filter(provider=PaymentProvider.STRIPE)
+    paypal = Payment.objects.filter(provider=PaymentProvider.PAYPAL)
+    assert 0.55 < stripe.count() / 5000 < 0.8
+    assert stripe.exclude(provider_payment_id__startswith="ch_").count() == 0
+    assert stripe.exclude(provider_order_id__startswith="pi_").count() == 0
+    assert {len(pid) for pid in paypal.values_list("provider_payment_id", flat=True)} == {17}
+    assert Payment.objects.values("provider_payment_id").distinct().count() == 5000
+
+
+def test_exchange_rates_to_the_base_currency_for_every_day_and_stored_on_payments(demo):
+    assert settings.STORE_BASE_CURRENCY == "USD"
+    days = (ANCHOR.date() - date(2025, 3, 1)).days
+    for currency, low, high in [("EUR", "1.0", "1.2"), ("GBP", "1.15", "1.4"), ("AUD", "0.6", "0.72")]:
+        rates = ExchangeRate.objects.filter(currency=currency, base_currency="USD")
+        assert rates.count() >= days
+        bounds = rates.aggregate(low=Min("rate"), high=Max("rate"))
+        assert Decimal(low) < bounds["low"] <= bounds["high"] < Decimal(high)
+    assert ExchangeRate.objects.filter(currency="USD").count() == 0
+    assert Payment.objects.filter(currency="USD").exclude(rate_to_base=1).count() == 0
+    for payment in Payment.objects.exclude(currency="USD").order_by("pk")[:200:20]:
+        stored = ExchangeRate.objects.get(currency=payment.currency, valid_on=payment.captured_at.date())
+        assert payment.rate_to_base == stored.rate
+
+
+def test_shipments_with_carriers_tracking_events_and_proof_of_delivery(demo):
+    shipments = Shipment.objects.all()
+    assert 4800 <= shipments.count() <= 5000
+    assert shipments.filter(Q(carrier="") | Q(tracking_number="")).count() == 0
+    assert shipments.values("tracking_number").distinct().count() == shipments.count()
+    assert {"YunExpress", "USPS", "Royal Mail", "DHL", "Australia Post"} <= set(
+        shipments.values_list("carrier", flat=True))
+    delivered = shipments.filter(status=ShipmentStatus.DELIVERED)
+    assert delivered.count() > 0.9 * shipments.count()
+    assert delivered.filter(delivered_at__isnull=True).count() == 0
+    assert delivered.filter(delivered_at__gte=ANCHOR).count() == 0
+    with_pod = delivered.filter(~Q(pod_signer="") | ~Q(pod_photo_url="") | Q(pod_latitude__isnull=False))
+    assert with_pod.count() > 0.8 * delivered.count()
+    assert delivered.filter(pod_latitude__isnull=False, pod_longitude__isnull=False).count() > 0.7 * delivered.count()
+    assert delivered.exclude(events__status=ShipmentStatus.DELIVERED).count() == 0
+    assert 4 <= TrackingEvent.objects.count() / shipments.count() <= 7
+    assert TrackingEvent.objects.filter(occurred_at__gte=ANCHOR).count() == 0
+    assert shipments.filter(status__in=[ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNED]).count() > 0
+    assert shipments.filter(status=ShipmentStatus.IN_TRANSIT).count() > 0  # still travelling at the anchor
+    assert Shipment.objects.filter(order__status=OrderStatus.CANCELLED).count() == 0
+
+
+def test_refunds_in_the_ledger_succeeded_with_every_cause_and_within_what_was_captured(demo):
+    refunds = Refund.objects.all()
+    assert 150 < refunds.count() < 600
+    assert set(refunds.values_list("status", flat=True)) == {RefundStatus.SUCCEEDED}
+    assert set(refunds.values_list("cause", flat=True)) == {RefundCause.RETURN, RefundCause.CANCELLATION,
+                                                            RefundCause.NOT_RECEIVED, RefundCause.GOODWILL}
+    assert refunds.filter(succeeded_at__gte=ANCHOR).count() == 0
+    assert refunds.exclude(currency=F("payment__currency")).count() == 0
+    assert refunds.filter(provider_refund_id="").count() == 0
+    over = Payment.objects.annotate(refunded=Sum("refunds__amount_minor")).filter(refunded__gt=F("captured_minor"))
+    assert over.count() == 0
+    assert set(refunds.annotate(n=Count("events")).values_list("n", flat=True)) == {3}
+    assert RefundEvent.objects.filter(to_status=RefundStatus.SUCCEEDED).count() == refunds.count()
+    cancelled = Order.objects.filter(status=OrderStatus.CANCELLED)
+    assert cancelled.count() > 0
+    assert cancelled.exclude(refunds__cause=RefundCause.CANCELLATION).count() == 0
+
+
+def test_the_lamp_is_refunded_for_about_a_fifth_of_its_sales(demo):
+    lamp_orders = Order.objects.filter(lines__product__sku="LAMP-01")
+    sales = Payment.objects.filter(order__in=lamp_orders).aggregate(total=in_base("captured_minor"))["total"]
+    refunded = Refund.objects.filter(order__in=lamp_orders, status=RefundStatus.SUCCEEDED).aggregate(
+        total=in_base("amount_minor"))["total"]
+    share = float(refunded / sales)
+    assert 0.17 <= share <= 0.23, share
+    overall = float(Refund.objects.aggregate(t=in_base("amount_minor"))["t"]
+                    / Payment.objects.aggregate(t=in_base("captured_minor"))["t"])
+    assert share > 4 * overall  # the outlier a manager should spot
+
+
+def test_monthly_refund_rate_is_between_2_and_4_percent_in_most_months(demo):
+    tz = ZoneInfo(settings.STORE_TIME_ZONE)
+    sales = dict(Payment.objects.annotate(month=TruncMonth("captured_at", tzinfo=tz)).values_list("month")
+                 .annotate(total=in_base("captured_minor")))
+    refunds = dict(Refund.objects.filter(status=RefundStatus.SUCCEEDED)
+                   .annotate(month=TruncMonth("succeeded_at", tzinfo=tz)).values_list("month")
+                   .annotate(total=in_base("amount_minor")))
+    assert len(sales) == 12
+    assert set(refunds) <= set(sales)
+    rates = {month: float(refunds.get(month, 0) / sales[month]) for month in sales}
+    within = [month for month, rate in rates.items() if 0.02 <= rate <= 0.04]
+    assert len(within) >= 10, {m.date().isoformat(): round(100 * r, 2) for m, r in rates.items()}
+    assert all(0.01 <= rate <= 0.05 for rate in rates.values())
+    assert 0.02 <= float(sum(refunds.values()) / sum(sales.values())) <= 0.04
+
+
+def test_a_second_run_does_nothing_and_says_so(demo):
+    before = (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count())
+    output, seconds = seed()
+    assert "already loaded (5,000 orders): nothing to do" in output
+    assert (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count()) == before
+    assert seconds < 5
+
+
+def snapshot():
+    return (list(Order.objects.order_by("number").values_list("number", "currency", "total_minor", "placed_at")),
+            list(Refund.objects.order_by("order__number", "amount_minor")
+                 .values_list("order__number", "amount_minor", "cause", "succeeded_at")),
+            list(Shipment.objects.order_by("order__number").values_list("order__number", "tracking_number")))
+
+
+def test_reset_rebuilds_exactly_the_same_store(demo):
+    first = snapshot()
+    output, seconds = seed("--reset")
+    assert "Demo data loaded" in output
+    assert snapshot() == first
+    assert seconds < 30
+
+
+def test_demo_rows_are_removed_but_other_data_is_kept(demo):
+    from tests import factories
+
+    own = factories.order(market_code="DE")
+    deleted = delete_demo_data()
+    assert deleted["orders"] == 5000
+    assert list(Order.objects.all()) == [own]
+    assert Refund.objects.count() == Shipment.objects.count() == 0
+
+
+@pytest.mark.parametrize(("zone", "now", "expected"), [
+    ("UTC", "2026-07-19T10:00:00Z", datetime(2026, 7, 1, tzinfo=UTC)),
+    ("Asia/Shanghai", "2026-07-31T20:00:00Z", datetime(2026, 7, 31, 16, tzinfo=UTC)),  # already 1 August there
+])
+def test_now_is_anchored_to_the_start_of_the_current_month_in_the_store_time_zone(settings, zone, now, expected):
+    import time_machine
+
+    settings.STORE_TIME_ZONE = zone
+    with time_machine.travel(now, tick=False):
+        anchor = anchor_for()
+    assert anchor == expected
+    bounds = month_starts(anchor)
+    assert len(bounds) == 13
+    assert bounds[-1] == anchor
+    assert bounds[0].astimezone(ZoneInfo(zone)).day == 1
+
+
+def test_another_base_currency_gets_its_own_rates(demo, settings):
+    settings.STORE_BASE_CURRENCY = "EUR"
+    output, _seconds = seed("--reset", "--orders", "300")
+    assert "300 orders placed" in output
+    assert Payment.objects.filter(currency="EUR").exclude(rate_to_base=1).count() == 0
+    usd = Payment.objects.filter(currency="USD").aggregate(low=Min("rate_to_base"), high=Max("rate_to_base"))
+    assert Decimal("0.8") < usd["low"] <= usd["high"] < Decimal("1.0")
+    assert set(ExchangeRate.objects.filter(base_currency="EUR").values_list("currency", flat=True)) == {
+        "USD", "GBP", "AUD"}
+
+
+def test_a_base_currency_without_demo_rates_is_refused_and_nothing_changes(demo, settings):
+    from django.core.management import CommandError
+
+    settings.STORE_BASE_CURRENCY = "JPY"
+    with pytest.raises(CommandError, match="STORE_BASE_CURRENCY=JPY"):
+        seed("--reset")
+    assert Order.objects.count() == 5000
