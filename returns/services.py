@@ -24,8 +24,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.choices import (
     CouponKind,
@@ -71,11 +73,15 @@ class LineRequest:
 
 # -- the timeline ------------------------------------------------------------------------------------------
 
-def _transition(case: ReturnCase, to_status: str, *, actor=None, note: str = "") -> ReturnEvent:
+def _transition(case: ReturnCase, to_status: str, *, actor=None, note="") -> ReturnEvent:
+    """Record one step of the case. Notes are read by agents, so the system's own (lazy) notes are written in
+    the store's language, not in the language of the customer whose request caused them."""
     if to_status not in CASE_TRANSITIONS[CaseStatus(case.status)]:
         raise ValidationError(_("A return cannot go from “%(from)s” to “%(to)s”.")
                               % {"from": case.get_status_display(), "to": CaseStatus(to_status).label},
                               code="invalid_transition")
+    with translation.override(settings.LANGUAGE_CODE):
+        note = str(note)
     event = ReturnEvent.objects.create(case=case, from_status=case.status, to_status=to_status, actor=actor,
                                        note=note)
     case.status = to_status
@@ -242,12 +248,12 @@ def return_case_submit(*, order: Order, lines: list[LineRequest], reason: str, c
     outcomes = quote.outcomes
     if Decision.NEEDS_REVIEW in outcomes or is_serial_returner(order.customer, now=now, excluding=case):
         _transition(case, CaseStatus.NEEDS_REVIEW,
-                    note=_("Routed to review: an item needs checking, or many recent returns."))
+                    note=gettext_lazy("Routed to review: an item needs checking, or many recent returns."))
     elif outcomes == {Decision.KEEP_ITEM} and not (send_back and quote.statutory):
         case.resolution = Resolution.KEEP_ITEM
-        _transition(case, CaseStatus.APPROVED_KEEP_ITEM, note=_("Approved automatically: keep the item."))
+        _transition(case, CaseStatus.APPROVED_KEEP_ITEM, note=gettext_lazy("Approved automatically: keep the item."))
     else:
-        _transition(case, CaseStatus.APPROVED, note=_("Approved automatically."))
+        _transition(case, CaseStatus.APPROVED, note=gettext_lazy("Approved automatically."))
         _transition(case, CaseStatus.AWAITING_SHIPMENT)
     case.save()
     return case
@@ -338,7 +344,8 @@ def return_case_refund(*, case: ReturnCase, actor, amount_minor: int | None = No
     if not_received and case.status != CaseStatus.APPROVED:
         _transition(case, CaseStatus.APPROVED, actor=actor)
     if case.status == CaseStatus.RECEIVED:
-        _transition(case, CaseStatus.INSPECTED, actor=actor, note=_("Refunded before a line-by-line inspection."))
+        _transition(case, CaseStatus.INSPECTED, actor=actor,
+                    note=gettext_lazy("Refunded before a line-by-line inspection."))
     _transition(case, CaseStatus.RESOLVED, actor=actor, note=reason)
     case.resolved_at = timezone.now()
     case.save()
@@ -408,7 +415,8 @@ def not_received_accept_offer(*, order: Order, language: str = "en", now=None) -
     coupon = quote.kind == NotReceivedOffer.COUPON
     case = _not_received_case(order, language=language, estimate_minor=quote.amount_minor,
                               resolution=Resolution.STORE_CREDIT if coupon else Resolution.REFUND)
-    _transition(case, CaseStatus.APPROVED, note=_("The customer accepted the offer for a parcel marked delivered."))
+    _transition(case, CaseStatus.APPROVED,
+                note=gettext_lazy("The customer accepted the offer for a parcel marked delivered."))
     if coupon:
         Coupon.objects.create(code=f"NR-{case.rma}", kind=CouponKind.STORE_CREDIT, customer=order.customer,
                               order=order, currency=order.currency, amount_minor=quote.amount_minor,
@@ -441,10 +449,11 @@ def not_received_report(*, order: Order, wants: str, comment: str = "", language
     left = sum(refundable_minor(p) for p in Payment.objects.filter(order=order, status=PaymentStatus.CAPTURED))
     case = _not_received_case(order, language=language, estimate_minor=left, resolution=wants, comment=comment)
     if order.market.legal_profile in SELLER_BEARS_DELIVERY_RISK:
-        note = _("Marked delivered but not received: the seller carries the delivery risk in this market; "
+        note = gettext_lazy("Marked delivered but not received: the seller carries the delivery risk in this market; "
                  "refund or send again.")
     else:
-        note = _("Marked delivered but not received: the customer declined the offer; check with the carrier.")
+        note = gettext_lazy("Marked delivered but not received: the customer declined the offer; "
+                            "check with the carrier.")
     _transition(case, CaseStatus.NEEDS_REVIEW, note=note)
     case.save()
     return case
@@ -460,7 +469,7 @@ def not_received_redeliver(*, case: ReturnCase, actor, note: str = "") -> Return
     if case.status != CaseStatus.APPROVED:
         _transition(case, CaseStatus.APPROVED, actor=actor)
     case.resolution = Resolution.REDELIVERY
-    _transition(case, CaseStatus.RESOLVED, actor=actor, note=note or _("The order is being sent again."))
+    _transition(case, CaseStatus.RESOLVED, actor=actor, note=note or gettext_lazy("The order is being sent again."))
     case.resolved_at = timezone.now()
     case.save()
     return case
@@ -468,19 +477,19 @@ def not_received_redeliver(*, case: ReturnCase, actor, note: str = "") -> Return
 
 # -- cancelling an unshipped order -------------------------------------------------------------------------------
 
-def _why_not_cancellable(order: Order) -> list[str]:
+def _why_not_cancellable(order: Order) -> list:
     problems = []
     if order.status == OrderStatus.CANCELLED:
-        problems.append(_("The order is already cancelled."))
+        problems.append(gettext_lazy("The order is already cancelled."))
     shipped = Shipment.objects.filter(order=order).filter(
         Q(shipped_at__isnull=False) | ~Q(status=ShipmentStatus.PENDING))
     if shipped.exists():
-        problems.append(_("Part of the order has already shipped."))
+        problems.append(gettext_lazy("Part of the order has already shipped."))
     captured = Payment.objects.filter(order=order, status=PaymentStatus.CAPTURED, captured_minor__gt=0)
     if not captured.exists():
-        problems.append(_("The payment has not been captured yet."))
+        problems.append(gettext_lazy("The payment has not been captured yet."))
     if Refund.objects.filter(order=order).exists():
-        problems.append(_("Part of the order was already refunded."))
+        problems.append(gettext_lazy("Part of the order was already refunded."))
     return problems
 
 
@@ -500,7 +509,7 @@ def order_cancel_unshipped(*, order: Order, language: str = "en", requested_by=N
     _transition(case, CaseStatus.SUBMITTED, actor=requested_by)
     problems = _why_not_cancellable(order)
     if problems:
-        _transition(case, CaseStatus.NEEDS_REVIEW, note=" ".join(str(p) for p in problems))
+        _transition(case, CaseStatus.NEEDS_REVIEW, note=format_lazy(" ".join(["{}"] * len(problems)), *problems))
         case.save()
         return case, None
     refunds = []
@@ -512,8 +521,8 @@ def order_cancel_unshipped(*, order: Order, language: str = "en", requested_by=N
                                                                                   f":{payment.pk}")))
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    _transition(case, CaseStatus.APPROVED, note=_("Nothing had shipped and the payment was captured."))
-    _transition(case, CaseStatus.RESOLVED, note=_("Order cancelled and refunded in full."))
+    _transition(case, CaseStatus.APPROVED, note=gettext_lazy("Nothing had shipped and the payment was captured."))
+    _transition(case, CaseStatus.RESOLVED, note=gettext_lazy("Order cancelled and refunded in full."))
     case.resolution, case.resolved_at = Resolution.REFUND, timezone.now()
     case.save()
     return case, refunds[0]

@@ -190,7 +190,7 @@ def test_a_post_with_another_sessions_token_is_a_404_and_writes_nothing(two_cust
     from aftersales.models import Refund
     from returns.models import ReturnCase
 
-    (alice, _alice_order, alice_token), (bob, _bob_order, _bob_token) = two_customers
+    (_alice, _alice_order, alice_token), (bob, _bob_order, _bob_token) = two_customers
     for data in ({}, {"action": "accept"}, {"action": "report", "wants": "refund"}, {"client_token": "x"}):
         assert bob.post(reverse(name, kwargs={"token": alice_token}), data).status_code == 404
     assert not ReturnCase.objects.exists()
