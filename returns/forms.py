@@ -71,8 +71,9 @@ class ReturnRequestForm(forms.Form):
         self.line_fields = []
         for line, available in lines:
             name = f"qty_{line.pk}"
-            self.fields[name] = forms.TypedChoiceField(
-                label=line.title, coerce=int, initial=0, choices=[(n, n) for n in range(available + 1)])
+            self.fields[name] = forms.TypedChoiceField(  # a line left out of the post is a line not returned
+                label=line.title, coerce=int, initial=0, required=False, empty_value=0,
+                choices=[(n, n) for n in range(available + 1)])
             self.line_fields.append((line, name))
         self.fields["shipping_choice"].choices = list(shipping_options)
         if shipping_options:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from aftersales.choices import ProductCategory
+from aftersales.choices import OrderStatus, PaymentStatus, ProductCategory
 from aftersales.models import Order, OrderLine, Shipment, TrackingEvent
 from aftersales.money import format_money
 from policies.api import EligibilityDecision, EligibilityRequest, applicable_clauses, decide
@@ -83,16 +83,51 @@ def order_for_portal(request_session, token: str) -> Order:
     order_id = portal_access.unlocked_order_id(request_session, token)
     if order_id is None:
         raise Http404
-    order = (Order.objects.select_related("market")
-             .prefetch_related(
-                 Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
-                 Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_at", "id").prefetch_related(
-                     Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")),
-                     "items")))
-             .filter(pk=order_id).first())
+    order = _orders_for_page().filter(pk=order_id).first()
     if order is None:
         raise Http404
     return order
+
+
+def _orders_for_page():
+    """Orders with everything the order page reads, in a fixed number of queries."""
+    return (Order.objects.select_related("market", "customer")
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
+                Prefetch("shipments", queryset=Shipment.objects.order_by("shipped_at", "id").prefetch_related(
+                    Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")),
+                    "items"))))
+
+
+@dataclass(frozen=True)
+class PortalSample:
+    language: str
+    market_code: str
+    order_number: str
+    email: str
+
+
+def portal_samples(languages: dict[str, str], *, scan: int = 25) -> list[PortalSample]:
+    """For each ``{language: market code}``, a recent order of that market a customer could return right now
+    (delivered, paid, nothing refunded, no case yet, a line eligible for a change-of-mind return) — what the demo
+    prints so that anyone can walk the portal from lookup to refund. Languages without such an order are left out;
+    no two samples share an order."""
+    samples, used = [], set()
+    for language, market_code in languages.items():
+        candidates = (_orders_for_page()
+                      .filter(market__code=market_code, shipments__delivered_at__isnull=False,
+                              payments__status=PaymentStatus.CAPTURED, customer__isnull=False)
+                      .exclude(status=OrderStatus.CANCELLED).exclude(refunds__isnull=False)
+                      .exclude(return_cases__isnull=False).exclude(pk__in=used)
+                      .order_by("-placed_at").distinct()[:scan])
+        for order in candidates:
+            page = order_page_for_portal(order, language=language)
+            if any(view.decision and view.decision.outcome == Decision.ELIGIBLE for view in page.lines):
+                samples.append(PortalSample(language=language, market_code=market_code,
+                                            order_number=order.number, email=order.email))
+                used.add(order.pk)
+                break
+    return samples
 
 
 # -- the order page --------------------------------------------------------------------------------
@@ -221,10 +256,14 @@ def case_for_portal(request_session, token: str, rma: str):
 
 
 def return_address(order: Order) -> str:
-    from policies.api import placed_under
+    """Where the parcel goes: the address of the policy in force now (the warehouse may have moved since
+    checkout), else the one the order was placed under."""
+    from policies.api import in_force, placed_under
 
-    version = placed_under(order)
-    return version.return_address if version else ""
+    for version in (in_force(order.market), placed_under(order)):
+        if version is not None and version.return_address:
+            return version.return_address
+    return ""
 
 
 @dataclass(frozen=True)

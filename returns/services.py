@@ -73,6 +73,13 @@ class LineRequest:
 
 # -- the timeline ------------------------------------------------------------------------------------------
 
+def _stored(message, **params) -> str:
+    """A message written to the database for staff (event notes, refund reasons): in the store's language,
+    whoever's request wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params if params else str(message)
+
+
 def _transition(case: ReturnCase, to_status: str, *, actor=None, note="") -> ReturnEvent:
     """Record one step of the case. Notes are read by agents, so the system's own (lazy) notes are written in
     the store's language, not in the language of the customer whose request caused them."""
@@ -80,10 +87,8 @@ def _transition(case: ReturnCase, to_status: str, *, actor=None, note="") -> Ret
         raise ValidationError(_("A return cannot go from “%(from)s” to “%(to)s”.")
                               % {"from": case.get_status_display(), "to": CaseStatus(to_status).label},
                               code="invalid_transition")
-    with translation.override(settings.LANGUAGE_CODE):
-        note = str(note)
     event = ReturnEvent.objects.create(case=case, from_status=case.status, to_status=to_status, actor=actor,
-                                       note=note)
+                                       note=_stored(note))
     case.status = to_status
     if to_status in NOTIFY_STATUSES:
         from .tasks import return_case_notify_task
@@ -421,13 +426,13 @@ def not_received_accept_offer(*, order: Order, language: str = "en", now=None) -
         Coupon.objects.create(code=f"NR-{case.rma}", kind=CouponKind.STORE_CREDIT, customer=order.customer,
                               order=order, currency=order.currency, amount_minor=quote.amount_minor,
                               reason=case.source_ref, expires_at=timezone.now() + timedelta(days=365))
-        note = _("Store credit %(code)s issued.") % {"code": f"NR-{case.rma}"}
+        note = _stored(gettext_lazy("Store credit %(code)s issued."), code=f"NR-{case.rma}")
     else:
         refund_create(payment=_payment_for(order), amount_minor=quote.amount_minor, cause=RefundCause.NOT_RECEIVED,
                       source=RefundSource.PORTAL, source_ref=case.source_ref,
-                      reason=_("Offer for a parcel marked delivered but not received."),
+                      reason=_stored(gettext_lazy("Offer for a parcel marked delivered but not received.")),
                       idempotency_key=f"return:{case.rma}")
-        note = _("Partial refund sent to the original payment.")
+        note = gettext_lazy("Partial refund sent to the original payment.")
     _transition(case, CaseStatus.RESOLVED, note=note)
     case.resolved_at = timezone.now()
     case.save()
@@ -516,7 +521,8 @@ def order_cancel_unshipped(*, order: Order, language: str = "en", requested_by=N
     for payment in Payment.objects.filter(order=order, status=PaymentStatus.CAPTURED, captured_minor__gt=0):
         refunds.append(refund_create(
             payment=payment, amount_minor=refundable_minor(payment), cause=RefundCause.CANCELLATION,
-            source=RefundSource.PORTAL, source_ref=case.source_ref, reason=_("Cancelled before shipping."),
+            source=RefundSource.PORTAL, source_ref=case.source_ref,
+            reason=_stored(gettext_lazy("Cancelled before shipping.")),
             requested_by=requested_by, idempotency_key=f"cancel:{order.number}" + ("" if not refunds else
                                                                                   f":{payment.pk}")))
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()

@@ -54,3 +54,30 @@ def test_double_clicking_submit_makes_one_case(require_postgres):
                                                  client_token="double-click"), count=5)
     assert all(isinstance(r, ReturnCase) for r in results), results
     assert ReturnCase.objects.count() == 1
+
+
+def test_accepting_the_not_received_offer_twice_at_once_pays_once(require_postgres):
+    """Two tabs, one click each: one case, one partial refund in the ledger."""
+    from returns.services import not_received_accept_offer
+
+    market_with_policy(not_received_percent=30)
+    order = delivered_order(unit_price_minor=5000)
+    results = at_once(lambda: not_received_accept_offer(order=order), count=4)
+    assert all(isinstance(r, ReturnCase) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    refunds = list(Refund.objects.filter(order=order))
+    assert [(r.amount_minor, r.cause) for r in refunds] == [(1500, "not_received")]
+    assert ReturnCase.objects.get().status == "resolved"
+
+
+def test_accepting_the_coupon_offer_twice_at_once_issues_one_coupon(require_postgres):
+    from aftersales.models import Coupon
+    from returns.services import not_received_accept_offer
+
+    market_with_policy(not_received_offer="coupon", not_received_percent=20)
+    order = delivered_order(unit_price_minor=5000)
+    results = at_once(lambda: not_received_accept_offer(order=order), count=4)
+    assert all(isinstance(r, ReturnCase) for r in results), results
+    assert [(c.amount_minor, c.code) for c in Coupon.objects.filter(order=order)] == [
+        (1000, f"NR-{results[0].rma}")]
+    assert Refund.objects.filter(order=order).count() == 0

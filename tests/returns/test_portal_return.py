@@ -155,3 +155,28 @@ def test_keep_the_item_or_send_it_back(market, offered, status):
     client.post(order_url + "return/confirm/", {"client_token": token, "send_back": "1"})
     case = ReturnCase.objects.get()
     assert case.status == status
+
+
+def test_a_line_left_out_of_the_post_is_a_line_not_returned(settings, tmp_path):
+    """Scripts and older browsers send only the lines they change: the others count as 0, not as an error."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    policy("US")
+    order = delivered_order(lines=2, unit_price_minor=3000)
+    factories.payment(order)
+    client = Client()
+    order_url = unlock(client, order)
+    first, second = order.lines.order_by("id")
+    form = client.get(order_url + "return/").content.decode()
+    shipping = re.search(r'name="shipping_choice" value="([^"]+)"', form).group(1)
+    review = client.post(order_url + "return/", {f"qty_{first.pk}": "1", "reason": "changed_mind", "unused": "on",
+                                                 "original_packaging": "on", "resolution": "refund",
+                                                 "shipping_choice": shipping})
+    assert review.status_code == 200
+    token = re.search(r'name="client_token" value="([^"]+)"', review.content.decode()).group(1)
+    client.post(order_url + "return/confirm/", {"client_token": token})
+    assert list(ReturnCase.objects.get().lines.values_list("order_line_id", flat=True)) == [first.pk]
+    assert second.pk not in ReturnCase.objects.get().lines.values_list("order_line_id", flat=True)
+    nothing = client.post(order_url + "return/", {"reason": "changed_mind", "resolution": "refund",
+                                                  "shipping_choice": shipping})
+    assert nothing.status_code == 400  # still: choose at least one item

@@ -55,8 +55,13 @@ class Command(BaseCommand):
         for command in ("seed_demo", "seed_policies"):  # each app's demo data, where it exists
             if command in get_commands():
                 call_command(command, stdout=self.stdout)
+        self._portal_samples("")
         self.stdout.write("Demo logins:")
         call_command("demo_users", stdout=self.stdout)
+
+    def _portal_samples(self, base):
+        if "portal_samples" in get_commands():  # the returns app's, where it is installed
+            call_command("portal_samples", base=base, stdout=self.stdout)
 
     # -- processes --------------------------------------------------------------------------------
 
@@ -125,6 +130,8 @@ class Command(BaseCommand):
                             ("Dashboard (managers)", "/dashboard/"), ("Customer portal", "/en/portal/"),
                             ("Admin", "/admin/"), ("Health", "/healthz")]:
             self.stdout.write(f"  {label:<22} {base}{path}")
+        self.stdout.write("")
+        self._portal_samples(base)
         self.stdout.write("\nDemo logins:")
         call_command("demo_users", stdout=self.stdout)
         self.stdout.write("")
