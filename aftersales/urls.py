@@ -10,6 +10,7 @@ from aftersales import api_views
 from aftersales.views import shell, webhooks
 from policies.views import portal as policy_views
 from returns.views import portal as returns_portal
+from tickets.views import webhooks as ticket_webhooks
 
 urlpatterns = [
     path("", shell.home, name="home"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("desk/", shell.desk, name="desk"),
     path("desk/policies/", include("policies.urls_desk")),
     path("desk/returns/", include("returns.urls_desk")),
+    path("desk/tickets/", include("tickets.urls_desk")),
     path("dashboard/", shell.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
 ]
@@ -38,11 +40,15 @@ urlpatterns += [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("webhooks/shopify/", webhooks.shopify, name="webhook-shopify"),
     path("webhooks/tracking/", webhooks.tracking, name="webhook-tracking"),
+    path("webhooks/whatsapp/", ticket_webhooks.whatsapp, name="webhook-whatsapp"),
+    path("webhooks/messenger/", ticket_webhooks.messenger, name="webhook-messenger"),
+    path("webhooks/email/", include("anymail.urls")),  # e.g. /webhooks/email/mailgun/inbound/
 ]
 
 urlpatterns += i18n_patterns(
     path("portal/", returns_portal.lookup, name="portal"),
     path("", include("returns.urls")),
+    path("", include("tickets.urls")),
     path("", include("policies.urls")),
     prefix_default_language=True,
 )

@@ -38,6 +38,9 @@ def normalise_identity(kind: str, value: str) -> str:
     return value
 
 
+SAME_NUMBER = {IdentityKind.WHATSAPP: IdentityKind.PHONE, IdentityKind.PHONE: IdentityKind.WHATSAPP}
+
+
 def root(customer: Customer) -> Customer:
     """The customer a merged one ended up in."""
     seen = set()
@@ -56,6 +59,12 @@ def customer_resolve(*, kind: str, value: str, defaults: dict | None = None) -> 
     identity = CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=normalised).first()
     if identity:
         return root(identity.customer), False
+    twin = SAME_NUMBER.get(kind)  # a WhatsApp id is a phone number: the customer who gave it at checkout
+    known = twin and CustomerIdentity.objects.select_related("customer").filter(kind=twin, value=normalised).first()
+    if known:
+        customer = root(known.customer)
+        CustomerIdentity.objects.create(customer=customer, kind=kind, value=normalised)
+        return customer, False
     fields = dict(defaults or {})
     if kind == IdentityKind.EMAIL:
         fields.setdefault("email", normalised)

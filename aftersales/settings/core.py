@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN (DESIGN section 3)
     "django_celery_beat",
+    "anymail",  # inbound-mail webhooks of Mailgun, Postmark, SendGrid … (tickets)
     "aftersales",
     "policies",
     "returns",

@@ -2,6 +2,8 @@
 outbound messages stay in the outbox. A group that is only partly set is a system-check error
 (``aftersales/checks.py``), because half a configuration fails at the worst moment."""
 
+from email.utils import parseaddr as _parseaddr
+
 from aftersales.env import env
 
 # -- Stripe (refunds, disputes) -----------------------------------------------------------------
@@ -60,6 +62,11 @@ IMAP_PORT = env.int("IMAP_PORT", 993, group="imap", minimum=1, help="IMAP port (
 IMAP_USER = env.str("IMAP_USER", "", group="imap", help="IMAP user.")
 IMAP_PASSWORD = env.str("IMAP_PASSWORD", "", group="imap", secret=True, help="IMAP password.")
 IMAP_FOLDER = env.str("IMAP_FOLDER", "INBOX", group="imap", help="Folder polled for new mail.")
+# Our own addresses: mail from them is never taken in as a customer's (loop protection); outbound
+# Message-IDs are made on the From address's domain.
+SUPPORT_ADDRESSES = sorted({address.lower() for address in (
+    _parseaddr(DEFAULT_FROM_EMAIL)[1], IMAP_USER if "@" in IMAP_USER else "") if address})
+MESSAGE_ID_DOMAIN = (_parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost").lower()
 ANYMAIL = {
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", "", group="anymail", secret=True,
                               help="user:password expected on inbound-mail webhooks (django-anymail)."),
@@ -82,9 +89,11 @@ TRACKING_WEBHOOK_SECRET = env.str("TRACKING_WEBHOOK_SECRET", "", group="tracking
 PROVIDER_REQUIRED_SETTINGS = {
     "stripe": ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"],
     "paypal": ["PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET", "PAYPAL_WEBHOOK_ID"],
-    "whatsapp": ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET",
-                 "WHATSAPP_VERIFY_TOKEN"],
-    "messenger": ["MESSENGER_PAGE_ACCESS_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN"],
+    # Receiving (the webhook) and sending are separate: a store may take messages in before it may answer
+    # through the API; until then replies wait in the outbox.
+    "whatsapp sending": ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"],
+    "whatsapp webhook": ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"],
+    "messenger webhook": ["MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN"],
     "email": ["EMAIL_HOST", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"],
     "imap": ["IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD"],
     "shopify": ["SHOPIFY_SHOP_DOMAIN", "SHOPIFY_WEBHOOK_SECRET"],

@@ -69,3 +69,11 @@ def test_merging_into_itself_is_refused():
     ana, _ = customer_resolve(kind=IdentityKind.EMAIL, value="ana@example.com")
     with pytest.raises(ValidationError, match="cannot be merged into itself"):
         customer_merge(source=ana, target=ana)
+
+
+def test_a_whatsapp_id_finds_the_customer_who_gave_that_phone_number():
+    shopper = Customer.objects.create(name="Wang Fang", phone="+8613900001111")
+    CustomerIdentity.objects.create(customer=shopper, kind=IdentityKind.PHONE, value="+8613900001111")
+    found, created = customer_resolve(kind=IdentityKind.WHATSAPP, value="8613900001111")
+    assert (found, created) == (shopper, False)
+    assert CustomerIdentity.objects.filter(customer=shopper, kind=IdentityKind.WHATSAPP).exists()

@@ -14,6 +14,24 @@ import urllib.request
 
 from tests.processes import ROOT, Output, alive, children, clean_manage_env, manage
 
+TICKETS = """
+import json, time
+from tickets.models import Ticket
+from tickets.services import message_send, message_deliver
+deadline = time.monotonic() + 90
+while Ticket.objects.count() < 3 and time.monotonic() < deadline:
+    time.sleep(0.5)
+rows = []
+for ticket in Ticket.objects.select_related('customer', 'order').order_by('channel'):
+    reply = message_send(ticket=ticket, body='We are looking into it.')
+    reply = message_deliver(message_pk=reply.pk)
+    rows.append({'channel': ticket.channel, 'language': ticket.language, 'customer_language': ticket.customer.language,
+                 'own_order': bool(ticket.order_id) and ticket.order.customer_id == ticket.customer_id,
+                 'identity': ticket.customer.identities.filter(kind=ticket.channel).exists(),
+                 'reply_channel': reply.channel, 'reply': reply.delivery})
+print(json.dumps(rows))
+"""
+
 PING = ("import json; from aftersales.tasks import ping; "
         "print(json.dumps(ping.delay('from-demo-test').get(timeout=60)))")
 
@@ -62,6 +80,22 @@ def test_demo_serves_runs_tasks_stops_cleanly_and_runs_again(tmp_path):
         sent = manage(["shell", "-v", "0", "-c", PING], env)  # the demo's own worker answers
         assert sent.returncode == 0, sent.stderr + output.text()[-3000:]
         assert json.loads(sent.stdout.strip().splitlines()[-1])["token"] == "from-demo-test"
+
+        assert output.wait_for("Sample messages sent", timeout=60), output.text()[-3000:]
+        assert output.wait_for("sample email", timeout=30), output.text()[-3000:]
+        assert len([line for line in output.lines if line.strip().startswith("sample ")
+                    and line.rstrip().endswith("HTTP 200")]) == 3, output.text()[-3000:]
+        listed = manage(["shell", "-v", "0", "-c", TICKETS], env)
+        assert listed.returncode == 0, listed.stderr + output.text()[-3000:]
+        rows = json.loads(listed.stdout.strip().splitlines()[-1])
+        assert [row["channel"] for row in rows] == ["email", "messenger", "whatsapp"]
+        for row in rows:
+            assert row["language"] == row["customer_language"], row
+            assert row["own_order"], row
+            assert row["identity"], row
+            assert row["reply_channel"] == row["channel"], row
+        # no sending credentials in the demo: chat replies wait in the outbox; email goes to var/mail files
+        assert [row["reply"] for row in rows] == ["sent", "held", "held"]
 
         processes = children(demo.pid)
         assert len(processes) == 3  # gunicorn, celery worker, celery beat

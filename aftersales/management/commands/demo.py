@@ -8,6 +8,8 @@ them dies the others are stopped too, so nothing is left running behind a dead d
 
 import contextlib
 import ctypes
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,10 +17,15 @@ import threading
 import time
 import urllib.request
 
+from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 STOP_GRACE_SECONDS = 25
+# Webhook secrets of the demo's own sample deliveries (``demo_messages``): made up per run unless set, given to
+# the web process and to the sender only. Sending credentials stay unset, so replies wait in the outbox.
+DEMO_WEBHOOK_SECRETS = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "MESSENGER_APP_SECRET",
+                        "MESSENGER_VERIFY_TOKEN", "MAILGUN_WEBHOOK_SIGNING_KEY", "ANYMAIL_WEBHOOK_SECRET")
 WEB_READY_SECONDS = 90
 
 
@@ -36,13 +43,15 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--setup-only", action="store_true", help="Prepare, print the logins, exit.")
         parser.add_argument("--no-setup", action="store_true", help="Skip preparation, only run.")
+        parser.add_argument("--no-messages", action="store_true",
+                            help="Do not send the sample WhatsApp, Messenger and email deliveries.")
 
-    def handle(self, *args, host, port, setup_only, no_setup, **options):
+    def handle(self, *args, host, port, setup_only, no_setup, no_messages, **options):
         if not no_setup:
             self.prepare()
         if setup_only:
             return
-        self.run(host, port)
+        self.run(host, port, send_messages=not no_messages)
 
     # -- preparation ------------------------------------------------------------------------------
 
@@ -65,8 +74,11 @@ class Command(BaseCommand):
 
     # -- processes --------------------------------------------------------------------------------
 
-    def run(self, host, port):
+    def run(self, host, port, send_messages=True):
         python = sys.executable
+        env = dict(os.environ)
+        for name in DEMO_WEBHOOK_SECRETS:
+            env.setdefault(name, ("demo:" if name == "ANYMAIL_WEBHOOK_SECRET" else "") + secrets.token_hex(16))
         commands = {
             "web": [python, "-m", "gunicorn", "aftersales.wsgi", "--bind", f"{host}:{port}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
@@ -90,12 +102,14 @@ class Command(BaseCommand):
                 # (All started before any relay thread: preexec_fn is only safe while single-threaded.)
                 processes[name] = subprocess.Popen(
                     command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                    start_new_session=True, preexec_fn=_die_with_parent)
+                    start_new_session=True, preexec_fn=_die_with_parent, env=env)
             for name, process in processes.items():
                 threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
             base = f"http://{host}:{port}"
             if self._wait_for_web(base, processes, stopping):
                 self._banner(base)
+                if send_messages:
+                    self._send_sample_messages(base, env)
             while not stopping.is_set():
                 dead = [name for name, process in processes.items() if process.poll() is not None]
                 if dead:
@@ -104,6 +118,14 @@ class Command(BaseCommand):
         finally:
             self._stop_all(processes)
         self.stdout.write("Demo stopped: web, worker and beat are down.")
+
+    def _send_sample_messages(self, base, env):
+        manage_py = str(settings.BASE_DIR / "manage.py")
+        sent = subprocess.run([sys.executable, manage_py, "demo_messages", "--base", base], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        self.stdout.write("Sample messages sent through the webhooks (they become tickets in the desk):")
+        self.stdout.write((sent.stdout + sent.stderr).rstrip())
+        self.stdout.flush()
 
     def _relay(self, name, process):
         for line in process.stdout:

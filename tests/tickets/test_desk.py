@@ -1,0 +1,122 @@
+"""The ticket desk: who may see it, one queue across channels at a constant query cost, the conversation page with
+its channel rules said before the agent types, replies and notes, and merging two customers with their tickets."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from aftersales.models import Customer, CustomerIdentity
+from tests import factories
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def new_ticket(channel="email", *, hours_ago=1, messages=1, customer=None, **fields):
+    customer = customer or factories.customer()
+    contact = {"whatsapp": "4915112345678", "messenger": "PSID"}.get(channel, "a@b.example")
+    ticket = Ticket.objects.create(customer=customer, channel=channel, subject=f"Help {channel}", contact=contact,
+                                   last_inbound_at=timezone.now() - timedelta(hours=hours_ago),
+                                   last_message_at=timezone.now(), **fields)
+    for n in range(messages):
+        Message.objects.create(ticket=ticket, direction="inbound", channel=channel, body=f"Message {n}",
+                               external_id=f"{ticket.number}-{n}")
+    return ticket
+
+
+@pytest.fixture
+def agent(client, agent_user):
+    client.force_login(agent_user)
+    return client
+
+
+def test_only_desk_staff(client, django_user_model):
+    ticket = new_ticket()
+    assert client.get("/desk/tickets/").status_code == 302  # to the login page
+    outsider = django_user_model.objects.create_user("outsider", password="pw")
+    client.force_login(outsider)
+    assert client.get("/desk/tickets/").status_code == 403
+    assert client.get(f"/desk/tickets/{ticket.number}/").status_code == 403
+    assert client.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "hi"}).status_code == 403
+    assert Message.objects.filter(direction="outbound").count() == 0
+
+
+def test_one_queue_across_channels_with_filters(agent):
+    for channel in ("email", "whatsapp", "messenger", "webchat"):
+        new_ticket(channel)
+    new_ticket("email", status="closed")
+    page = agent.get("/desk/tickets/").content.decode()
+    assert page.count('data-ticket="') == 4
+    whatsapp = agent.get("/desk/tickets/", {"channel": "whatsapp"}).content.decode()
+    assert whatsapp.count('data-ticket="') == 1
+    assert agent.get("/desk/tickets/", {"status": ""}).content.decode().count('data-ticket="') == 5
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_queue_query_count_does_not_grow_with_rows(agent, django_assert_max_num_queries, rows):
+    for _ in range(rows):
+        new_ticket(order=factories.order())
+    with django_assert_max_num_queries(8):
+        assert agent.get("/desk/tickets/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_ticket_page_query_count_does_not_grow_with_messages(agent, django_assert_max_num_queries, count):
+    ticket = new_ticket(messages=count)
+    with django_assert_max_num_queries(14):
+        assert agent.get(f"/desk/tickets/{ticket.number}/").status_code == 200
+
+
+def test_the_whatsapp_window_is_said_before_the_agent_types(agent):
+    fresh, old = new_ticket("whatsapp", hours_ago=2), new_ticket("whatsapp", hours_ago=30)
+    assert 'data-testid="window-notice"' not in agent.get(f"/desk/tickets/{fresh.number}/").content.decode()
+    page = agent.get(f"/desk/tickets/{old.number}/").content.decode()
+    assert "WhatsApp only allows an approved template now" in page
+    assert 'name="template"' in page
+    response = agent.post(f"/desk/tickets/{old.number}/reply/", {"body": "Hola", "client_key": "k"}, follow=True)
+    assert "approved template" in response.content.decode()
+    assert Message.objects.filter(direction="outbound").count() == 0
+
+
+def test_reply_and_note(agent, django_capture_on_commit_callbacks):
+    ticket = new_ticket("webchat")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = agent.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "We are on it.", "client_key": "k1"},
+                              follow=True)
+        agent.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "We are on it.", "client_key": "k1"})
+    assert "Reply queued" in response.content.decode()
+    agent.post(f"/desk/tickets/{ticket.number}/note/", {"body": "Customer called too."})
+    assert list(ticket.messages.exclude(direction="inbound").values_list("direction", "body")) == [
+        ("outbound", "We are on it."), ("note", "Customer called too.")]
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    agent.post(f"/desk/tickets/{ticket.number}/status/", {"status": "solved"})
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+    assert list(ticket.events.values_list("from_status", "to_status")) == [("new", "open"), ("open", "solved")]
+
+
+def test_an_invalid_status_move_is_refused_with_the_reason(agent):
+    ticket = new_ticket(status="closed")
+    response = agent.post(f"/desk/tickets/{ticket.number}/status/", {"status": "open"}, follow=True)
+    assert "A ticket cannot go from “Closed” to “Open”." in response.content.decode()
+
+
+def test_merging_two_customers_brings_their_tickets_together(agent):
+    email_side = new_ticket("email", customer=factories.customer(email="lu@example.com", name="Lu"))
+    phone_customer = Customer.objects.create(name="Lu WhatsApp", phone="+8613800000000")
+    CustomerIdentity.objects.create(customer=phone_customer, kind="whatsapp", value="+8613800000000")
+    whatsapp_side = new_ticket("whatsapp", customer=phone_customer)
+    page = agent.get(f"/desk/tickets/{email_side.number}/", {"q": "+8613800000000"}).content.decode()
+    assert "Lu WhatsApp" in page
+    response = agent.post(f"/desk/tickets/{email_side.number}/merge-customer/", {"customer": phone_customer.pk},
+                          follow=True)
+    assert "are now one" in response.content.decode()
+    whatsapp_side.refresh_from_db()
+    phone_customer.refresh_from_db()
+    assert whatsapp_side.customer_id == email_side.customer_id
+    assert phone_customer.merged_into_id == email_side.customer_id
+    assert CustomerIdentity.objects.get(kind="whatsapp").customer_id == email_side.customer_id
+    page = agent.get(f"/desk/tickets/{email_side.number}/").content.decode()
+    assert whatsapp_side.number in page
