@@ -10,12 +10,20 @@ ROLE_LABELS = {AGENT_GROUP: _("Support agent"), MANAGER_GROUP: _("Support manage
 _SCHEDULE_MODELS = ["periodictask", "intervalschedule", "crontabschedule", "solarschedule", "clockedschedule"]
 # What each role may do now, as "app_label.codename". Migrations create this state; a test keeps the two equal.
 ROLE_PERMISSIONS = {
-    AGENT_GROUP: ["aftersales.access_desk", "policies.view_policyversion", "policies.view_faqentry"],
+    AGENT_GROUP: ["aftersales.access_desk", "policies.view_policyversion", "policies.view_faqentry",
+                  "tickets.view_macro"],
     MANAGER_GROUP: ["aftersales.access_desk", "aftersales.access_dashboard"] + [
         f"django_celery_beat.{action}_{model}" for model in _SCHEDULE_MODELS
         for action in ("add", "change", "delete", "view")] + [
         "policies.view_policyversion", "policies.add_policyversion", "policies.change_policyversion",
-        "policies.view_faqentry", "policies.add_faqentry", "policies.change_faqentry", "policies.delete_faqentry"],
+        "policies.view_faqentry", "policies.add_faqentry", "policies.change_faqentry", "policies.delete_faqentry"] + [
+        f"tickets.{codename}" for codename in (
+            "approve_refund", "view_refundapproval",
+            "view_phraserule", "add_phraserule", "change_phraserule", "delete_phraserule",
+            "view_macro", "add_macro", "change_macro", "delete_macro",
+            "view_slapolicy", "add_slapolicy", "change_slapolicy",
+            "view_businesscalendar", "add_businesscalendar", "change_businesscalendar",
+            "view_holiday", "add_holiday", "change_holiday", "delete_holiday")],
 }
 
 

@@ -1,6 +1,14 @@
 """What other apps may call in ``returns`` (DESIGN section 2)."""
 
-from .selectors import order_for_portal
-from .services import order_cancel_unshipped, return_case_refund, return_case_submit
+from .selectors import order_for_portal, return_cases_for_customer, returnable_lines
+from .services import (
+    LineRequest,
+    not_received_quote,
+    not_received_report,
+    order_cancel_unshipped,
+    return_case_refund,
+    return_case_submit,
+)
 
-__all__ = ["order_cancel_unshipped", "order_for_portal", "return_case_refund", "return_case_submit"]
+__all__ = ["LineRequest", "not_received_quote", "not_received_report", "order_cancel_unshipped", "order_for_portal",
+           "return_case_refund", "return_case_submit", "return_cases_for_customer", "returnable_lines"]

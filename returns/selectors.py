@@ -333,3 +333,10 @@ def coupon_of(case):
     if case.kind != "not_received" or case.resolution != "store_credit":
         return None
     return Coupon.objects.filter(order_id=case.order_id, code=f"NR-{case.rma}").first()
+
+
+def return_cases_for_customer(customer, *, limit: int = 10) -> list:
+    """The customer's return cases for the ticket desk's sidebar, newest first, with their order."""
+    from .models import ReturnCase
+
+    return list(ReturnCase.objects.filter(customer=customer).select_related("order").order_by("-created_at")[:limit])

@@ -74,3 +74,20 @@ class AttachmentState(models.TextChoices):
     STORED = "stored", _("Stored")
     REFUSED = "refused", _("Refused")
     FAILED = "failed", _("Could not be fetched")
+
+
+class ComplaintCategory(models.TextChoices):
+    NOT_RECEIVED = "not_received", _("Order not received")
+    LATE = "late", _("Late delivery")
+    DAMAGED = "damaged", _("Damaged or defective")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    REFUND = "refund", _("Refund not received")
+    SERVICE = "service", _("Service")
+    OTHER = "other", _("Other")
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a manager")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")

@@ -16,13 +16,17 @@ class QueueFilterForm(forms.Form):
                                                                               *Channel.choices])
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
+        ("reply_by", _("Reply due first")), ("priority", _("Highest priority first")),
         ("recent", _("Latest message first")), ("oldest", _("Waiting longest first")),
         ("created", _("Newest tickets first"))])
+    q = forms.CharField(label=_("Search"), required=False, max_length=120)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-sm"
+        for name, field in self.fields.items():
+            kind = "form-control" if name == "q" else "form-select"
+            field.widget.attrs["class"] = f"{kind} {kind}-sm"
+        self.fields["q"].widget.attrs.update({"placeholder": _("Ticket, order, email"), "data-shortcut": "/"})
 
 
 class ReplyForm(forms.Form):
@@ -33,6 +37,3 @@ class ReplyForm(forms.Form):
     client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Internal note"), max_length=4096,
-                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))

@@ -16,7 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Customer, Order
 
-from .choices import AttachmentState, Channel, Delivery, Direction, MessageKind, Priority, TicketStatus
+from .choices import (
+    ApprovalStatus,
+    AttachmentState,
+    Channel,
+    ComplaintCategory,
+    Delivery,
+    Direction,
+    MessageKind,
+    Priority,
+    TicketStatus,
+)
 
 NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 
@@ -40,20 +50,40 @@ class Ticket(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="tickets", verbose_name=_("assignee"))
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    complaint_category = models.CharField(_("complaint category"), max_length=32, blank=True)
+    complaint_category = models.CharField(_("complaint category"), max_length=32, blank=True,
+                                          choices=ComplaintCategory.choices)
     # The channel's address of the customer for replies: email address, WhatsApp id, PSID, or empty (web chat).
     contact = models.CharField(_("contact"), max_length=254, blank=True)
     last_inbound_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True, db_index=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="merged_tickets", verbose_name=_("merged into"))
+    # SLA state (tickets/sla.py): what is owed and by when; reply_by is the earliest of the SLA target and the
+    # closing of the WhatsApp / Messenger window, kept in the row so that the queue sorts and filters on it.
+    sla_policy = models.ForeignKey("SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)  # the customer's oldest unanswered message
+    reply_by = models.DateTimeField(_("reply by"), null=True, blank=True, db_index=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True, db_index=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    auto_replied_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)  # bumped by every message: a reply on an older view asks
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [models.Index(fields=["customer", "channel", "status"], name="ticket_customer_channel"),
-                   models.Index(fields=["status", "last_message_at"], name="ticket_status_last")]
+                   models.Index(fields=["status", "last_message_at"], name="ticket_status_last"),
+                   models.Index(fields=["status", "reply_by"], name="ticket_status_reply_by"),
+                   models.Index(fields=["assignee", "status", "reply_by"], name="ticket_assignee_reply_by"),
+                   models.Index(fields=["channel", "status", "reply_by"], name="ticket_channel_reply_by"),
+                   models.Index(fields=["language", "status", "reply_by"], name="ticket_language_reply_by")]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
 
@@ -106,6 +136,8 @@ class Message(models.Model):
     outbox_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
     template = models.CharField(_("template"), max_length=120, blank=True)  # WhatsApp template outside 24 h
     attempts = models.PositiveSmallIntegerField(default=0)
+    flagged_phrases = models.JSONField(default=list, blank=True)  # the phrase check's findings when sent anyway
+    override_reason = models.CharField(_("reason for sending anyway"), max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -158,3 +190,158 @@ class Mailbox(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class BusinessCalendar(models.Model):
+    """A team's working hours: per weekday, a list of [start, end] local times; holidays are days off."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # {"0": [["09:00", "18:00"]], … "6": []}: Monday is 0, as in Python.
+    hours = models.JSONField(_("working hours"), default=dict)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self):
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["calendar", "day"], name="holiday_unique_day")]
+        ordering = ["day"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self):
+        return f"{self.day} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """Targets in business minutes for tickets of a priority and channel (blank matches any); the most specific
+    active policy applies."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"), default=120)
+    next_response_minutes = models.PositiveIntegerField(_("next response (minutes)"), default=240)
+    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"), default=3 * 24 * 60)
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="policies", verbose_name=_("calendar"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self):
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What assignment needs to know about an agent: languages, how many open tickets at most, present or not."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile")
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("open tickets at most"), default=25)
+    available = models.BooleanField(_("available"), default=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Macro(models.Model):
+    """A prepared answer with variables ({customer_name}, {order_number}, {tracking_link}, {policy_link},
+    {portal_link}); title and body are translated per language (django-modeltranslation)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+
+    def __str__(self):
+        return self.title
+
+
+class PhraseRule(models.Model):
+    """Wording agents should not send (blame-shifting, dismissive) and the approved wording offered instead.
+    Managers edit these in the admin; ``pattern`` is matched case-insensitively as words, or as a regular
+    expression when it starts with ``re:``."""
+
+    language = models.CharField(_("language"), max_length=10)
+    pattern = models.CharField(_("phrase"), max_length=300)
+    suggestion = models.TextField(_("approved wording"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["language", "id"]
+        verbose_name = _("phrase rule")
+        verbose_name_plural = _("phrase rules")
+
+    def __str__(self):
+        return f"{self.language}: {self.pattern}"
+
+
+class RefundApproval(models.Model):
+    """A refund an agent asked for above their limit: a manager approves (the refund is then made through the
+    ledger) or rejects it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="refund_approvals")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    payment_id = models.BigIntegerField()
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ApprovalStatus.choices,
+                              default=ApprovalStatus.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refund_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("approve_refund", "Can approve refunds above the agents' limit")]
+        verbose_name = _("refund approval")
+        verbose_name_plural = _("refund approvals")
+
+    def __str__(self):
+        return f"{self.ticket} {self.amount_minor} {self.currency}"
+
+
+class CsatSurvey(models.Model):
+    """The satisfaction question sent a day after a ticket is solved; answered once through its token."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="csat")
+    token = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=10, default="en")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+
+    def __str__(self):
+        return f"{self.ticket} {self.score or '—'}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from aftersales.models import Customer, Order
 
@@ -21,31 +22,68 @@ def webchat_thread(order: Order, *, after_id: int = 0) -> list[Message]:
 
 # -- the desk ------------------------------------------------------------------------------------------------
 
-QUEUE_SORTS = {"recent": ("-last_message_at", "-id"), "oldest": ("last_message_at", "id"),
-               "created": ("-created_at", "-id")}
+QUEUE_SORTS = {
+    "reply_by": (F("reply_by").asc(nulls_last=True), "-last_message_at", "-id"),
+    "recent": ("-last_message_at", "-id"),
+    "oldest": ("last_message_at", "id"),
+    "created": ("-created_at", "-id"),
+    "priority": ("-priority_rank", F("reply_by").asc(nulls_last=True), "-id"),
+}
+# Saved views: what each one shows (the user and the time are the request's).
+VIEWS = ("all", "mine", "unassigned", "breaching", "whatsapp", "spanish", "complaints", "snoozed")
 
 
 @dataclass(frozen=True)
 class QueueFilters:
+    view: str = "all"
     status: str = "live"  # "live" = every status but closed
     channel: str = ""
     language: str = ""
-    sort: str = "recent"
+    sort: str = "reply_by"
+    q: str = ""
 
 
-def ticket_queue(filters: QueueFilters):
+def ticket_queue(filters: QueueFilters, *, user=None, now=None):
     """The desk's list: one query for the rows with customer, order and assignee, whatever the page size."""
-    tickets = Ticket.objects.select_related("customer", "order", "assignee")
+    from django.db.models import Case, IntegerField, Value, When
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    tickets = Ticket.objects.select_related("customer", "order", "assignee").filter(merged_into__isnull=True)
     if filters.status == "live":
         tickets = tickets.filter(status__in=LIVE_STATUSES)
     elif filters.status:
         tickets = tickets.filter(status=filters.status)
+    view = filters.view
+    if view == "snoozed":
+        tickets = tickets.filter(snoozed_until__gt=now)
+    else:
+        tickets = tickets.filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now))
+    if view == "mine" and user is not None:
+        tickets = tickets.filter(assignee=user)
+    elif view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif view == "breaching":
+        tickets = tickets.filter(reply_by__lte=now + timedelta(minutes=30))
+    elif view == "whatsapp":
+        tickets = tickets.filter(channel=Channel.WHATSAPP)
+    elif view == "spanish":
+        tickets = tickets.filter(language="es")
+    elif view == "complaints":
+        tickets = tickets.exclude(complaint_category="")
     if filters.channel:
         tickets = tickets.filter(channel=filters.channel)
     if filters.language:
         tickets = tickets.filter(language=filters.language)
-    tickets = tickets.filter(merged_into__isnull=True)
-    return tickets.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["recent"]))
+    if filters.q:
+        q = filters.q.strip()
+        tickets = tickets.filter(Q(number__iexact=q) | Q(subject__icontains=q) | Q(contact__iexact=q)
+                                 | Q(order__number__iexact=q) | Q(customer__email__iexact=q))
+    if filters.sort == "priority":
+        tickets = tickets.annotate(priority_rank=Case(
+            *[When(priority=p, then=Value(i)) for i, p in enumerate(("low", "normal", "high", "urgent"))],
+            output_field=IntegerField()))
+    return tickets.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["reply_by"]))
 
 
 def ticket_for_desk(number: str) -> Ticket:
@@ -61,10 +99,24 @@ def ticket_for_desk(number: str) -> Ticket:
 
 
 def customer_panel(customer: Customer) -> dict:
-    """The sidebar: the customer's recent orders and other conversations."""
+    """The sidebar: the customer's recent orders with items, shipments and tracking, payments with what is left
+    to refund, return cases, refunds and other conversations — a fixed number of queries."""
+    from aftersales.models import OrderLine, Payment, Refund, Shipment
+    from aftersales.services.refunds import refundable_minor
+    from returns.api import return_cases_for_customer
+
+    orders = list(Order.objects.filter(customer=customer).select_related("market").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        Prefetch("shipments", queryset=Shipment.objects.order_by("-shipped_at", "-id")),
+        Prefetch("payments", queryset=Payment.objects.order_by("id"))).order_by("-placed_at")[:5])
+    payments = [(payment, order, refundable_minor(payment)) for order in orders for payment in order.payments.all()
+                if payment.status == "captured"]
     return {
-        "orders": list(Order.objects.filter(customer=customer).select_related("market")
-                       .order_by("-placed_at")[:5]),
+        "orders": orders,
+        "payments": [(p, o, left) for p, o, left in payments if left > 0],
+        "returns": return_cases_for_customer(customer, limit=5),
+        "refunds": list(Refund.objects.filter(order__customer=customer).select_related("order")
+                        .order_by("-created_at")[:8]),
         "tickets": list(Ticket.objects.filter(customer=customer).order_by("-last_message_at")[:6]),
     }
 
@@ -78,3 +130,24 @@ def customer_search(query: str, *, exclude: Customer) -> list[Customer]:
         Q(email__iexact=query) | Q(phone__icontains=query.lstrip("+")) | Q(name__icontains=query)
         | Q(identities__value__iexact=query))
     return list(matches.distinct().order_by("-created_at")[:10])
+
+
+def first_response_minutes(ticket: Ticket) -> int | None:
+    """DESIGN section 7: first inbound message → first public agent reply (the auto-responder does not count), in
+    business minutes of the ticket's SLA calendar, minus the time the ticket was pending on the customer."""
+    from .desk_services import _calendar, sla_policy_for
+    from .sla import business_minutes_between_excluding
+
+    if ticket.first_inbound_at is None or ticket.first_response_at is None:
+        return None
+    paused, since = [], None
+    for event in ticket.events.order_by("at", "id"):
+        if event.to_status == "pending" and event.from_status != "pending":
+            since = event.at
+        elif since is not None and event.to_status != "pending":
+            paused.append((since, event.at))
+            since = None
+    if since is not None:
+        paused.append((since, None))
+    return business_minutes_between_excluding(_calendar(ticket.sla_policy or sla_policy_for(ticket)),
+                                              ticket.first_inbound_at, ticket.first_response_at, paused)

@@ -73,7 +73,17 @@ def ticket_transition(*, ticket: Ticket, to_status: str, actor=None, note="") ->
     event = TicketEvent.objects.create(ticket=ticket, from_status=ticket.status, to_status=to_status, actor=actor,
                                        note=_stored(note))
     ticket.status = to_status
-    ticket.save(update_fields=["status", "updated_at"])
+    now = timezone.now()
+    if to_status == TicketStatus.SOLVED:
+        ticket.solved_at = now
+    elif to_status == TicketStatus.CLOSED:
+        ticket.closed_at = now
+    elif to_status == TicketStatus.OPEN:
+        ticket.solved_at = None
+    ticket.save(update_fields=["status", "solved_at", "closed_at", "updated_at"])
+    from .desk_services import sla_refresh
+
+    sla_refresh(ticket)
     return event
 
 
@@ -193,6 +203,8 @@ def _inbound(inbound: Inbound) -> Message | None:
     customer, _created = customer_resolve(kind=inbound.identity_kind, value=inbound.contact,
                                           defaults={"name": inbound.sender_name[:200]} if inbound.sender_name
                                           else None)
+    # One customer's messages are taken in one at a time: two at once must not open two conversations.
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     ticket = _thread(inbound, customer)
     if ticket is not None and ticket.status == TicketStatus.CLOSED:
         ticket = None  # a closed conversation stays closed: the customer starts a new one
@@ -234,6 +246,13 @@ def _inbound(inbound: Inbound) -> Message | None:
     if ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
         ticket_transition(ticket=ticket, to_status=TicketStatus.OPEN,
                           note=gettext_lazy("The customer wrote again."))
+    from .desk_services import on_inbound
+
+    on_inbound(ticket, message)
+    if is_new:
+        from .tasks import ticket_route_task
+
+        transaction.on_commit(lambda: ticket_route_task.delay(ticket.pk))
     return message
 
 
@@ -365,7 +384,8 @@ def _delivery_update(event) -> None:
     """Apply a provider's status to our outbound messages; statuses only move forward, a failure is kept with
     its reason. Messenger read receipts name no message: everything we sent before the watermark is read."""
     status = event.status
-    outbound = Message.objects.select_for_update().filter(channel=event.channel, direction=Direction.OUTBOUND)
+    outbound = Message.objects.select_for_update(no_key=True).filter(channel=event.channel,
+                                                                     direction=Direction.OUTBOUND)
     refs = [ref for ref in (*event.mids, event.message_ref) if ref]
     if refs:
         targets = outbound.filter(external_id__in=refs)
@@ -471,7 +491,7 @@ def message_send(*, ticket: Ticket, body: str, author=None, channel: str | None 
         existing = Message.objects.filter(outbox_key=key).first()
         if existing is not None:
             return existing
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
         message = Message.objects.create(
             ticket=ticket, direction=Direction.OUTBOUND, channel=channel, author=author, body=body,
             full_text=body, subject=_reply_subject(ticket) if channel == Channel.EMAIL else "",
@@ -481,6 +501,9 @@ def message_send(*, ticket: Ticket, body: str, author=None, channel: str | None 
         ticket.save(update_fields=["last_message_at", "updated_at"])
         if ticket.status == TicketStatus.NEW and not automatic:
             ticket_transition(ticket=ticket, to_status=TicketStatus.OPEN, actor=author)
+        from .desk_services import on_outbound
+
+        on_outbound(ticket, message)
         from .tasks import message_deliver_task
 
         transaction.on_commit(lambda: message_deliver_task.delay(message.pk))
@@ -502,7 +525,7 @@ def message_deliver(*, message_pk: int) -> Message:
     from .channels import ChannelNotConfigured, adapter_for
 
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("ticket").get(pk=message_pk)
+        message = Message.objects.select_for_update(no_key=True).select_related("ticket").get(pk=message_pk)
         if message.delivery not in (Delivery.QUEUED, Delivery.HELD):
             return message
         adapter = adapter_for(message.channel)
@@ -600,6 +623,15 @@ def auto_answer_allowed(*, address: str, now=None) -> bool:
     recent = Message.objects.filter(sender=address, direction=Direction.INBOUND,
                                     created_at__gte=now - timedelta(hours=1)).count()
     return recent <= PER_ADDRESS_HOURLY_LIMIT
+
+
+def message_flag(*, message: Message, findings, reason: str) -> Message:
+    """The agent sent wording the phrase check flagged: keep what was flagged and why it was sent anyway."""
+    message.flagged_phrases = [{"phrase": f.phrase, "suggestion": f.suggestion, "rule": f.rule_id}
+                               for f in findings]
+    message.override_reason = reason[:500]
+    message.save(update_fields=["flagged_phrases", "override_reason"])
+    return message
 
 
 def ticket_note_add(*, ticket: Ticket, body: str, author) -> Message:

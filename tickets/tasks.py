@@ -45,3 +45,36 @@ def imap_poll_task() -> int:
     from .imap import imap_poll
 
     return imap_poll()
+
+
+@shared_task(name="tickets.ticket_route", ignore_result=True, acks_late=True)
+def ticket_route_task(ticket_pk: int) -> None:
+    """A new ticket: give it to an agent (round robin) and acknowledge it (the auto-responder), each once."""
+    from django.conf import settings
+
+    from .desk_services import ticket_assign_round_robin
+    from .models import Ticket
+
+    ticket = Ticket.objects.filter(pk=ticket_pk).first()
+    if ticket is None:
+        return
+    ticket_assign_round_robin(ticket=ticket)
+    from .autorespond import ticket_auto_respond
+
+    ticket_auto_respond(ticket_pk=ticket_pk, base_url=settings.PUBLIC_BASE_URL)
+
+
+@shared_task(name="tickets.sla_escalate", ignore_result=True)
+def sla_escalate_task() -> int:
+    """State-based scan: tickets past their reply-by time are escalated once."""
+    from .desk_services import sla_escalate
+
+    return sla_escalate()
+
+
+@shared_task(name="tickets.csat_send_due", ignore_result=True)
+def csat_send_due_task() -> int:
+    """State-based scan: satisfaction surveys a day after solving, once per ticket."""
+    from .desk_services import csat_send_due
+
+    return csat_send_due()

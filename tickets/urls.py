@@ -9,4 +9,5 @@ app_name = "tickets"
 urlpatterns = [
     path("portal/orders/<str:token>/messages/", portal.chat, name="portal-chat"),
     path("portal/orders/<str:token>/messages/thread/", portal.chat_messages, name="portal-chat-thread"),
+    path("survey/<str:token>/", portal.survey, name="survey"),
 ]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aftersales.choices import IdentityKind
@@ -72,8 +72,13 @@ def customer_resolve(*, kind: str, value: str, defaults: dict | None = None) -> 
         fields.setdefault("phone", normalised)
     customer = Customer(**fields)
     customer.full_clean()
-    customer.save()
-    CustomerIdentity.objects.create(customer=customer, kind=kind, value=normalised)
+    try:
+        with transaction.atomic():  # two first messages of one new customer at once: one of them makes the row
+            customer.save()
+            CustomerIdentity.objects.create(customer=customer, kind=kind, value=normalised)
+    except IntegrityError:
+        identity = CustomerIdentity.objects.select_related("customer").get(kind=kind, value=normalised)
+        return root(identity.customer), False
     return customer, True
 
 

@@ -26,3 +26,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", "http://localhost:8000", group="sto
 RETURNS_SERIAL_RETURNER_COUNT = env.int(
     "RETURNS_SERIAL_RETURNER_COUNT", 3, minimum=1, group="store",
     help="Customers with this many returns in 90 days are reviewed by an agent, never auto-approved.")
+
+# The desk: refunds an agent may make alone, in minor units of the base currency (larger ones need a manager).
+DESK_REFUND_LIMIT_MINOR = env.int("DESK_REFUND_LIMIT_MINOR", 10000, group="store", minimum=0,
+                                  help="Largest refund an agent may make without a manager, in minor units of "
+                                       "STORE_BASE_CURRENCY (10000 = 100.00).")

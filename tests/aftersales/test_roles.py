@@ -13,7 +13,7 @@ def codenames(group_name):
 
 def test_agent_group_can_use_the_desk_and_read_policies():
     assert codenames("Support agent") == [("aftersales", "access_desk"), ("policies", "view_faqentry"),
-                                          ("policies", "view_policyversion")]
+                                          ("policies", "view_policyversion"), ("tickets", "view_macro")]
 
 
 def test_manager_group_reads_the_dashboard_and_edits_the_beat_schedule():
@@ -22,7 +22,9 @@ def test_manager_group_reads_the_dashboard_and_edits_the_beat_schedule():
     assert ("aftersales", "access_desk") in perms
     assert ("django_celery_beat", "change_periodictask") in perms
     assert ("policies", "change_policyversion") in perms
-    assert {label for label, _ in perms} == {"aftersales", "django_celery_beat", "policies"}
+    assert ("tickets", "approve_refund") in perms
+    assert ("tickets", "change_phraserule") in perms
+    assert {label for label, _ in perms} == {"aftersales", "django_celery_beat", "policies", "tickets"}
 
 
 def test_manager_can_edit_the_schedule_in_the_admin(client, manager_user):

@@ -53,19 +53,34 @@ def test_one_queue_across_channels_with_filters(agent):
     assert agent.get("/desk/tickets/", {"status": ""}).content.decode().count('data-ticket="') == 5
 
 
-@pytest.mark.parametrize("rows", [3, 30])
-def test_queue_query_count_does_not_grow_with_rows(agent, django_assert_max_num_queries, rows):
-    for _ in range(rows):
+def queries_of(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_queue_query_count_does_not_grow_with_rows(agent):
+    for _ in range(3):
         new_ticket(order=factories.order())
-    with django_assert_max_num_queries(8):
-        assert agent.get("/desk/tickets/").status_code == 200
+    few = queries_of(agent, "/desk/tickets/")
+    for _ in range(30):
+        new_ticket(order=factories.order())
+    assert queries_of(agent, "/desk/tickets/") == few
+    assert few <= 10
 
 
-@pytest.mark.parametrize("count", [2, 40])
-def test_ticket_page_query_count_does_not_grow_with_messages(agent, django_assert_max_num_queries, count):
-    ticket = new_ticket(messages=count)
-    with django_assert_max_num_queries(14):
-        assert agent.get(f"/desk/tickets/{ticket.number}/").status_code == 200
+def test_ticket_page_query_count_does_not_grow_with_messages(agent):
+    order = factories.order()
+    ticket = new_ticket(messages=2, customer=order.customer, order=order)
+    few = queries_of(agent, f"/desk/tickets/{ticket.number}/")
+    for n in range(40):
+        Message.objects.create(ticket=ticket, direction="outbound" if n % 2 else "inbound", channel="email",
+                               body=f"More {n}", external_id=f"more-{n}")
+    assert queries_of(agent, f"/desk/tickets/{ticket.number}/") == few
+    assert few <= 30
 
 
 def test_the_whatsapp_window_is_said_before_the_agent_types(agent):

@@ -100,7 +100,7 @@ def test_the_same_email_twice_is_one_message():
     raw = customer_mail(message_id="<once@example.com>")
     assert email_receive(raw=raw) is not None
     assert email_receive(raw=raw) is None
-    assert Message.objects.count() == 1
+    assert Message.objects.filter(direction="inbound").count() == 1
 
 
 # -- loop protection ----------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_the_imap_poller_takes_each_message_once_across_restarts_and_renumbering
         with django_capture_on_commit_callbacks(execute=True):
             assert imap_poll() == 4  # read again from the start …
         assert any("BODY.PEEK[]" in command for command in server.commands)  # never marks mail as seen
-    assert Message.objects.filter(channel="email").count() == 4  # … but never a second message
+    assert Message.objects.filter(channel="email", direction="inbound").count() == 4  # … never a second message
     assert Mailbox.objects.get().last_uid == 4
     assert Mailbox.objects.get().uidvalidity == 42
     assert InboundWebhookEvent.objects.filter(provider="email", status="processed").count() == 8  # 4 + 4 re-read
@@ -292,11 +292,11 @@ def test_the_anymail_inbound_webhook_stores_and_processes_the_raw_email(client, 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/webhooks/email/mailgun/inbound/", data, HTTP_AUTHORIZATION=auth)
     assert response.status_code == 200
-    message = Message.objects.get()
+    message = Message.objects.get(direction="inbound")
     assert (message.sender, message.ticket.channel) == ("ana@example.com", "email")
     data["signature"] = "0" * 64
     assert client.post("/webhooks/email/mailgun/inbound/", data, HTTP_AUTHORIZATION=auth).status_code == 400
-    assert Message.objects.count() == 1
+    assert Message.objects.filter(direction="inbound").count() == 1
 
 
 def test_the_postmark_inbound_webhook_checks_basic_auth(client, settings, tasks_inline,
@@ -316,7 +316,7 @@ def test_the_postmark_inbound_webhook_checks_basic_auth(client, settings, tasks_
         ok = client.post("/webhooks/email/postmark/inbound/", body, content_type="application/json",
                          HTTP_AUTHORIZATION=good)
     assert ok.status_code == 200
-    message = Message.objects.get()
+    message = Message.objects.get(direction="inbound")
     assert (message.sender, message.ticket.language) == ("jonas@example.de", "de")
 
 

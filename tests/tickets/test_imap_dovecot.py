@@ -121,7 +121,8 @@ def test_the_poller_takes_each_message_once_and_leaves_it_unread(dovecot, settin
     with django_capture_on_commit_callbacks(execute=True):
         assert imap_poll() == 1
     assert Message.objects.filter(channel="email", direction="inbound").count() == 4
-    assert sorted(Message.objects.values_list("sender", flat=True)) == [f"c{n}@example.com" for n in range(4)]
+    senders = Message.objects.filter(direction="inbound").values_list("sender", flat=True)
+    assert sorted(senders) == [f"c{n}@example.com" for n in range(4)]
     box = Mailbox.objects.get()
     assert box.last_uid == 4
     assert box.uidvalidity > 0

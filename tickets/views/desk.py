@@ -1,30 +1,41 @@
-"""The ticket desk (``/desk/tickets/``): one queue of every channel and one conversation with its reply box.
+"""The ticket desk (``/desk/tickets/``): the queue, one conversation, and the actions an agent takes from it.
 
 Thin views: parse the form, call one service, show the result; a refusal (a closed WhatsApp window, an empty
-reply) is shown to the agent as the service words it, in the agent's language.
+reply, a refund above the agent's limit) is shown to the agent as the service words it, in the agent's language.
+Fragments for htmx (the queue's rows, the phrase check, who else is here) come from the same views.
 """
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.models import Customer
+from aftersales.models import Customer, Order, Payment
+from aftersales.money import CurrencyError, to_minor
 
-from .. import selectors, services
-from ..choices import TicketStatus
-from ..desk_forms import NoteForm, QueueFilterForm, ReplyForm
-from ..models import Ticket
+from .. import desk_services, presence, selectors, services
+from ..choices import TICKET_TRANSITIONS, Channel, ComplaintCategory, Priority, TicketStatus
+from ..desk_forms import QueueFilterForm, ReplyForm
+from ..models import RefundApproval, Ticket
 
 desk_required = permission_required("aftersales.access_desk", raise_exception=True)
 PAGE_SIZE = 50
 
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# -- the queue ------------------------------------------------------------------------------------------------
 
 @login_required
 @desk_required
@@ -35,11 +46,46 @@ def queue(request):
         chosen = {key: value for key, value in form.cleaned_data.items()
                   if value or (key == "status" and key in request.GET)}  # "Any status" is an empty choice
         filters = selectors.QueueFilters(**{**filters.__dict__, **chosen})
-    page = Paginator(selectors.ticket_queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    view = request.GET.get("view", "all")
+    if view in selectors.VIEWS:
+        filters = selectors.QueueFilters(**{**filters.__dict__, "view": view})
+    now = timezone.now()
+    page = Paginator(selectors.ticket_queue(filters, user=request.user, now=now), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "tickets/desk/queue.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "query": query.urlencode(), "view": filters.view, "now": now,
+               "views": _views(), "agents": desk_services.agents(), "soon": now + timedelta(minutes=30)}
+    if _is_htmx(request):
+        return render(request, "tickets/desk/_queue_rows.html", context)
+    return render(request, "tickets/desk/queue.html", context)
 
+
+def _views():
+    return [("all", _("All open")), ("mine", _("Mine")), ("unassigned", _("Unassigned")),
+            ("breaching", _("Breaching in 30 min")), ("whatsapp", "WhatsApp"), ("spanish", _("Spanish")),
+            ("complaints", _("Complaints")), ("snoozed", _("Snoozed"))]
+
+
+@login_required
+@desk_required
+@require_POST
+def bulk(request):
+    numbers = request.POST.getlist("tickets")
+    action = request.POST.get("action", "")
+    tickets = list(Ticket.objects.filter(number__in=numbers))
+    assignee = None
+    if action == "assign_me":
+        action, assignee = "assign", request.user
+    elif action == "assign":
+        assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0).first()
+    done = desk_services.tickets_bulk(tickets=tickets, action=action, actor=request.user, assignee=assignee,
+                                      tag=request.POST.get("tag", ""))
+    messages.success(request, _("%(done)s of %(total)s tickets updated.") % {"done": done, "total": len(tickets)})
+    return redirect(request.POST.get("next") or "tickets-desk:queue")
+
+
+# -- one conversation -----------------------------------------------------------------------------------------
 
 def _ticket(number):
     try:
@@ -48,44 +94,108 @@ def _ticket(number):
         raise Http404 from None
 
 
+def _next_statuses(ticket):
+    allowed = TICKET_TRANSITIONS[TicketStatus(ticket.status)]
+    return [status for status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.CLOSED, TicketStatus.OPEN)
+            if status in allowed]
+
+
+def _detail_context(request, ticket, **extra):
+    from django.conf import settings
+
+    from ..macros import macros_for, render_macro
+
+    presence.touch(ticket.pk, request.user, typing=False)
+    macros = [(macro, title, render_macro(macro, ticket, base_url=settings.PUBLIC_BASE_URL))
+              for macro, title in macros_for(ticket)]
+    channels = [(ticket.channel, ticket.get_channel_display())]
+    if ticket.channel != Channel.EMAIL and ticket.customer.email:
+        channels.append((Channel.EMAIL, Channel.EMAIL.label))
+    return {
+        "ticket": ticket, "rule": services.reply_rule(ticket), "panel": selectors.customer_panel(ticket.customer),
+        "reply_form": ReplyForm(initial={"client_key": secrets.token_urlsafe(16)}),
+        "matches": selectors.customer_search(request.GET.get("q", ""), exclude=ticket.customer),
+        "query": request.GET.get("q", ""), "next_statuses": _next_statuses(ticket), "macros": macros,
+        "channels": channels, "others": presence.others(ticket.pk, request.user),
+        "approvals": list(RefundApproval.objects.filter(ticket=ticket).select_related("requested_by")[:10]),
+        "can_approve": request.user.has_perm("tickets.approve_refund"), "priorities": Priority.choices,
+        "categories": ComplaintCategory.choices, "agents": desk_services.agents(),
+        "merge_candidates": list(Ticket.objects.filter(customer=ticket.customer, merged_into__isnull=True)
+                                 .exclude(pk=ticket.pk).exclude(status=TicketStatus.CLOSED)[:10]),
+        "limit_minor": settings.DESK_REFUND_LIMIT_MINOR, "now": timezone.now(), **extra}
+
+
 @login_required
 @desk_required
 def detail(request, number):
     ticket = _ticket(number)
     if ticket.merged_into_id:
         return redirect("tickets-desk:detail", number=ticket.merged_into.number)
-    return render(request, "tickets/desk/detail.html", {
-        "ticket": ticket, "rule": services.reply_rule(ticket), "panel": selectors.customer_panel(ticket.customer),
-        "reply_form": ReplyForm(initial={"client_key": secrets.token_urlsafe(16)}), "note_form": NoteForm(),
-        "matches": selectors.customer_search(request.GET.get("q", ""), exclude=ticket.customer),
-        "query": request.GET.get("q", ""), "next_statuses": _next_statuses(ticket)})
-
-
-def _next_statuses(ticket):
-    from ..choices import TICKET_TRANSITIONS
-
-    allowed = TICKET_TRANSITIONS[TicketStatus(ticket.status)]
-    return [status for status in (TicketStatus.PENDING, TicketStatus.SOLVED, TicketStatus.CLOSED, TicketStatus.OPEN)
-            if status in allowed]
+    return render(request, "tickets/desk/detail.html", _detail_context(request, ticket))
 
 
 @login_required
 @desk_required
 @require_POST
 def reply(request, number):
+    from ..phrases import find_phrases
+
     ticket = get_object_or_404(Ticket, number=number)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.message_send(ticket=ticket, body=form.cleaned_data["body"], author=request.user,
-                                  template=form.cleaned_data["template"], client_key=form.cleaned_data["client_key"])
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Reply queued: it is sent on %(channel)s.") % {
-                "channel": ticket.get_channel_display()})
+    if not form.is_valid():
+        messages.error(request, _("The reply could not be read: please try again."))
+        return redirect("tickets-desk:detail", number=number)
+    body = form.cleaned_data["body"]
+    channel = request.POST.get("channel") or ticket.channel
+    version = int(request.POST.get("version") or 0)
+    findings = find_phrases(body, language=ticket.language) if body else []
+    reason = request.POST.get("override_reason", "").strip()
+    warnings = {}
+    if version and version < ticket.version and not request.POST.get("confirm_outdated"):
+        warnings["outdated"] = True
+    if findings and not reason:
+        warnings["findings"] = findings
+    if warnings:
+        full = _ticket(number)
+        context = _detail_context(request, full, draft=body, draft_channel=channel, **warnings)
+        context["reply_form"] = form
+        return render(request, "tickets/desk/detail.html", context, status=409)
+    try:
+        message = services.message_send(ticket=ticket, body=body, author=request.user, channel=channel,
+                                        template=form.cleaned_data["template"],
+                                        client_key=form.cleaned_data["client_key"])
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        if findings:
+            services.message_flag(message=message, findings=findings, reason=reason)
+        messages.success(request, _("Reply queued: it is sent on %(channel)s.") % {
+            "channel": Channel(channel).label})
     return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def phrase_check(request, number):
+    """While the agent writes: the flagged wording and the approved one, as a fragment."""
+    from ..phrases import find_phrases
+
+    ticket = get_object_or_404(Ticket, number=number)
+    findings = find_phrases(request.POST.get("body", ""), language=ticket.language)
+    presence.touch(ticket.pk, request.user, typing=bool(request.POST.get("body")))
+    return render(request, "tickets/desk/_phrases.html", {"findings": findings})
+
+
+@login_required
+@desk_required
+def presence_fragment(request, number):
+    ticket = get_object_or_404(Ticket, number=number)
+    presence.touch(ticket.pk, request.user, typing=request.GET.get("typing") == "1")
+    return render(request, "tickets/desk/_presence.html", {
+        "others": presence.others(ticket.pk, request.user), "ticket": ticket,
+        "newer": int(request.GET.get("version") or ticket.version) < ticket.version})
 
 
 @login_required
@@ -96,8 +206,8 @@ def note(request, number):
     try:
         services.ticket_note_add(ticket=ticket, body=request.POST.get("body", ""), author=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        for text in error.messages:
+            messages.error(request, text)
     return redirect("tickets-desk:detail", number=number)
 
 
@@ -116,15 +226,203 @@ def status(request, number):
 @login_required
 @desk_required
 @require_POST
+def update(request, number):
+    """Priority, complaint category, assignee and tags."""
+    ticket = get_object_or_404(Ticket, number=number)
+    desk_services.ticket_update(ticket=ticket, actor=request.user,
+                                priority=request.POST.get("priority") or None,
+                                complaint_category=request.POST.get("complaint_category"))
+    if "assignee" in request.POST:
+        assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0).first()
+        try:
+            desk_services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+    if "tags" in request.POST:
+        wanted = [t for t in request.POST.get("tags", "").replace(",", " ").split() if t]
+        desk_services.ticket_tag(ticket=ticket, add=wanted, remove=[t for t in ticket.tags if t not in wanted])
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def snooze(request, number):
+    ticket = get_object_or_404(Ticket, number=number)
+    until = None
+    hours = request.POST.get("hours", "")
+    if hours == "reply":
+        until = None
+    elif hours.isdigit():
+        until = timezone.now() + timedelta(hours=int(hours))
+    elif request.POST.get("until"):
+        try:
+            until = timezone.make_aware(datetime.fromisoformat(request.POST["until"]))
+        except ValueError:
+            messages.error(request, _("Choose a valid date and time."))
+            return redirect("tickets-desk:detail", number=number)
+    try:
+        desk_services.ticket_snooze(ticket=ticket, until=until, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Snoozed."))
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def merge_ticket(request, number):
+    ticket = get_object_or_404(Ticket, number=number)
+    other = get_object_or_404(Ticket, number=request.POST.get("other", ""))
+    try:
+        desk_services.tickets_merge(source=other, target=ticket, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("%(other)s was merged into this ticket.") % {"other": other.number})
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
 def merge_customer(request, number):
     ticket = get_object_or_404(Ticket.objects.select_related("customer"), number=number)
     other = get_object_or_404(Customer, pk=request.POST.get("customer"), merged_into__isnull=True)
     try:
         services.ticket_customers_merge(ticket=ticket, other=other, actor=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        for text in error.messages:
+            messages.error(request, text)
     else:
         messages.success(request, _("Merged: %(other)s and this customer are now one, with all their tickets.")
                          % {"other": other})
     return redirect("tickets-desk:detail", number=number)
+
+
+# -- acting on the order ----------------------------------------------------------------------------------------
+
+@login_required
+@desk_required
+@require_POST
+def refund(request, number):
+    ticket = get_object_or_404(Ticket, number=number)
+    payment = get_object_or_404(Payment.objects.select_related("order"), pk=request.POST.get("payment") or 0,
+                                order__customer=ticket.customer)
+    try:
+        amount = to_minor(request.POST.get("amount", ""), payment.currency)
+        result = desk_services.ticket_refund(ticket=ticket, payment=payment, amount_minor=amount,
+                                             reason=request.POST.get("reason", ""), actor=request.user,
+                                             key=request.POST.get("client_key") or secrets.token_hex(8))
+    except (CurrencyError, ValueError):
+        messages.error(request, _("Enter an amount such as 12.50."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if isinstance(result, RefundApproval):
+            messages.warning(request, _("Above your limit: the refund waits for a manager's approval."))
+        else:
+            messages.success(request, _("Refund recorded in the ledger."))
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def approval(request, number, pk):
+    found = get_object_or_404(RefundApproval, pk=pk, ticket__number=number)
+    if not request.user.has_perm("tickets.approve_refund"):
+        raise PermissionDenied
+    desk_services.refund_approval_decide(approval=found, approve=request.POST.get("decision") == "approve",
+                                         actor=request.user)
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def coupon(request, number):
+    ticket = get_object_or_404(Ticket.objects.select_related("order"), number=number)
+    order = ticket.order or Order.objects.filter(customer=ticket.customer).order_by("-placed_at").first()
+    currency = order.currency if order else "USD"
+    try:
+        amount = to_minor(request.POST.get("amount", ""), currency)
+        made = desk_services.ticket_coupon_send(ticket=ticket, amount_minor=amount, currency=currency,
+                                                actor=request.user,
+                                                key=request.POST.get("client_key") or secrets.token_hex(4))
+    except (CurrencyError, ValueError):
+        messages.error(request, _("Enter an amount such as 12.50."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Coupon %(code)s sent to the customer.") % {"code": made.code})
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def start_return(request, number):
+    """Start a return for the customer from the sidebar: one line, a reason; the case then lives in the return
+    desk."""
+    from returns.api import LineRequest, return_case_submit, returnable_lines
+
+    ticket = get_object_or_404(Ticket, number=number)
+    order = get_object_or_404(Order, pk=request.POST.get("order") or 0, customer=ticket.customer)
+    available = {line.pk: (line, left) for line, left in returnable_lines(order)}
+    try:
+        line, left = available[int(request.POST.get("line") or 0)]
+        quantity = min(int(request.POST.get("quantity") or 1), left)
+        case = return_case_submit(order=order, lines=[LineRequest(line, quantity)],
+                                  reason=request.POST.get("reason") or "other", language=ticket.language,
+                                  comment=_("Started by %(agent)s from ticket %(number)s.") % {
+                                      "agent": request.user, "number": ticket.number},
+                                  client_token=f"ticket:{ticket.pk}:{request.POST.get('client_key', '')}"[:64])
+    except (KeyError, ValueError):
+        messages.error(request, _("Choose an item that can still be returned."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Return %(rma)s started.") % {"rma": case.rma})
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def not_received(request, number):
+    """The not-received playbook: with the carrier's delivery scan, send the policy's offer to the customer, or
+    open a claim for the carrier investigation (a refund or a redelivery decided on the return desk)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from returns.api import not_received_quote, not_received_report
+
+    ticket = get_object_or_404(Ticket, number=number)
+    order = get_object_or_404(Order, pk=request.POST.get("order") or 0, customer=ticket.customer)
+    action = request.POST.get("action")
+    try:
+        if action == "offer":
+            quote = not_received_quote(order)
+            if quote is None:
+                raise ValidationError(_("There is nothing to offer: no delivery scan, or a claim already exists."))
+            with translation.override(ticket.language):
+                link = settings.PUBLIC_BASE_URL + reverse("portal")
+                body = _("The carrier reports that order %(number)s was delivered. Please check with neighbours "
+                         "and your mailbox. If it is not there, you can claim it here: %(link)s") % {
+                    "number": order.number, "link": link}
+            services.message_send(ticket=ticket, body=body, author=request.user,
+                                  client_key=f"not-received:{order.pk}")
+            messages.success(request, _("The customer was told how to claim the parcel."))
+        else:
+            case = not_received_report(order=order, wants=request.POST.get("wants") or "refund",
+                                       comment=_("Opened from ticket %(number)s.") % {"number": ticket.number},
+                                       language=ticket.language)
+            messages.success(request, _("Claim %(rma)s opened on the return desk.") % {"rma": case.rma})
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("tickets-desk:detail", number=number)
+

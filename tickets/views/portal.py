@@ -43,3 +43,25 @@ def chat(request, token):
 def chat_messages(request, token):
     order = order_for_portal(request.session, token)
     return render(request, "tickets/portal/_thread.html", {"thread": selectors.webchat_thread(order)})
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    """The satisfaction survey a customer reaches from the link we sent: 1–5 and a comment, answered once."""
+    from django.http import Http404
+
+    from ..desk_services import csat_answer
+    from ..models import CsatSurvey
+
+    found = CsatSurvey.objects.select_related("ticket").filter(token=token).first()
+    if found is None:
+        raise Http404
+    errors = []
+    if request.method == "POST" and found.answered_at is None:
+        try:
+            found = csat_answer(token=token, score=int(request.POST.get("score") or 0),
+                                comment=request.POST.get("comment", ""))
+        except (ValueError, ValidationError):
+            errors.append(_("Choose a score from 1 to 5."))
+    return render(request, "tickets/portal/survey.html", {"survey": found, "errors": errors, "scores": range(1, 6)},
+                  status=400 if errors else 200)
