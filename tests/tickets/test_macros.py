@@ -92,8 +92,8 @@ def test_the_context_falls_back_to_the_latest_order_and_a_polite_word():
 
     nobody = factories.customer(name="")
     assert macro_context(new_ticket(customer=nobody, language="fr", contact=nobody.email), base_url=BASE) == {
-        "customer_name": "customer", "order_number": "", "tracking_link": "", "policy_link": "",
-        "portal_link": f"{BASE}/fr/portal/"}
+        "customer_name": "Madame, Monsieur", "order_number": "", "tracking_link": "", "policy_link": "",
+        "portal_link": f"{BASE}/fr/portal/"}  # the polite word, in the ticket's language
 
 
 def test_macros_for_lists_active_macros_with_titles_in_the_ticket_language():
