@@ -18,11 +18,15 @@ TICKETS = """
 import json, time
 from tickets.models import Ticket
 from tickets.services import message_send, message_deliver
+from tickets.models import Message
+def samples():  # the conversations the sample deliveries made or joined, not the seeded queue's
+    ids = Message.objects.filter(direction='inbound').exclude(external_id__startswith='demo-').values('ticket_id')
+    return Ticket.objects.filter(pk__in=ids)
 deadline = time.monotonic() + 90
-while Ticket.objects.count() < 3 and time.monotonic() < deadline:
+while samples().count() < 3 and time.monotonic() < deadline:
     time.sleep(0.5)
 rows = []
-for ticket in Ticket.objects.select_related('customer', 'order').order_by('channel'):
+for ticket in samples().select_related('customer', 'order').order_by('channel'):
     reply = message_send(ticket=ticket, body='We are looking into it.')
     reply = message_deliver(message_pk=reply.pk)
     rows.append({'channel': ticket.channel, 'language': ticket.language, 'customer_language': ticket.customer.language,

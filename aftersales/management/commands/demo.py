@@ -67,6 +67,8 @@ class Command(BaseCommand):
         self._portal_samples("")
         self.stdout.write("Demo logins:")
         call_command("demo_users", stdout=self.stdout)
+        if "seed_tickets" in get_commands():  # the support team and its queue (needs the demo logins)
+            call_command("seed_tickets", stdout=self.stdout)
 
     def _portal_samples(self, base):
         if "portal_samples" in get_commands():  # the returns app's, where it is installed
