@@ -43,6 +43,7 @@ urlpatterns += [
     path("webhooks/whatsapp/", ticket_webhooks.whatsapp, name="webhook-whatsapp"),
     path("webhooks/messenger/", ticket_webhooks.messenger, name="webhook-messenger"),
     path("webhooks/email/", include("anymail.urls")),  # e.g. /webhooks/email/mailgun/inbound/
+    path("webhooks/", include("disputes.urls_webhooks")),  # /webhooks/stripe/, /webhooks/paypal/
 ]
 
 urlpatterns += i18n_patterns(

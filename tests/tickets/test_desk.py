@@ -135,3 +135,15 @@ def test_merging_two_customers_brings_their_tickets_together(agent):
     assert CustomerIdentity.objects.get(kind="whatsapp").customer_id == email_side.customer_id
     page = agent.get(f"/desk/tickets/{email_side.number}/").content.decode()
     assert whatsapp_side.number in page
+
+
+def test_the_queue_pages_without_counting(agent):
+    for _ in range(53):
+        new_ticket()
+    first = agent.get("/desk/tickets/").content.decode()
+    assert first.count('data-ticket="') == 50
+    assert "more than 50 tickets" in first
+    second = agent.get("/desk/tickets/", {"page": "2"}).content.decode()
+    assert second.count('data-ticket="') == 3
+    assert "53 tickets" in second
+    assert agent.get("/desk/tickets/", {"page": "x"}).status_code == 200

@@ -6,17 +6,16 @@ Fragments for htmx (the queue's rows, the phrase check, who else is here) come f
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,15 +29,50 @@ from ..models import RefundApproval, Ticket
 
 desk_required = permission_required("aftersales.access_desk", raise_exception=True)
 PAGE_SIZE = 50
-COUNT_CAP = 10_000
 
 
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: "10,000+ tickets" costs the same at a thousand or a million."""
+@dataclass
+class QueuePage:
+    """One page of the queue without a COUNT: it reads PAGE_SIZE + 1 rows to know whether another page follows, so
+    a page costs the same at a thousand tickets or a million (tests/perf/test_bench_tickets.py)."""
 
-    @cached_property
-    def count(self):
-        return self.object_list.order_by().values("pk")[:COUNT_CAP + 1].count()
+    number: int
+    items: list
+    has_next: bool
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
+    @property
+    def shown(self):
+        """How many tickets there are at least: exact on the last page."""
+        return (self.number - 1) * PAGE_SIZE + len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def _page(queryset, number: str | None) -> QueuePage:
+    try:
+        page = max(1, int(number or 1))
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(queryset[start:start + PAGE_SIZE + 1])
+    return QueuePage(number=page, items=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE)
 
 
 def _is_htmx(request) -> bool:
@@ -60,12 +94,11 @@ def queue(request):
     if view in selectors.VIEWS:
         filters = selectors.QueueFilters(**{**filters.__dict__, "view": view})
     now = timezone.now()
-    page = CappedPaginator(selectors.ticket_queue(filters, user=request.user, now=now), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = _page(selectors.ticket_queue(filters, user=request.user, now=now), request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": _rows(page, now), "query": query.urlencode(),
-               "view": filters.view, "capped": page.paginator.count > COUNT_CAP, "cap": COUNT_CAP,
+               "view": filters.view,
                "views": _views(), "agents": desk_services.agents()}
     if _is_htmx(request):
         return render(request, "tickets/desk/_queue_rows.html", context)

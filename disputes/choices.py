@@ -1,0 +1,80 @@
+"""Enumerations of disputes and the allowed transitions of a dispute's status (STYLE #4).
+
+Statuses are Stripe's vocabulary (the richer one) plus ``accepted`` and ``closed``; PayPal's statuses and
+outcomes are mapped onto them in ``disputes.integrations``. Open statuses may move anywhere; a closed status
+never moves back to an open one — only to another closed status (a decision corrected by the provider, e.g. an
+inquiry that closed and a later final decision).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DisputeProvider(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    PAYPAL = "paypal", "PayPal"
+
+
+class DisputeReason(models.TextChoices):
+    FRAUDULENT = "fraudulent", _("Fraudulent or unauthorised")
+    PRODUCT_NOT_RECEIVED = "product_not_received", _("Product not received")
+    PRODUCT_UNACCEPTABLE = "product_unacceptable", _("Product not as described")
+    DUPLICATE = "duplicate", _("Duplicate or paid by other means")
+    SUBSCRIPTION_CANCELED = "subscription_canceled", _("Subscription cancelled")
+    CREDIT_NOT_PROCESSED = "credit_not_processed", _("Credit not processed")
+    GENERAL = "general", _("General")
+    UNRECOGNIZED = "unrecognized", _("Unrecognised charge")
+    OTHER = "other", _("Other")
+
+
+class DisputeStage(models.TextChoices):
+    INQUIRY = "inquiry", _("Inquiry")
+    CHARGEBACK = "chargeback", _("Chargeback")
+    PRE_ARBITRATION = "pre_arbitration", _("Pre-arbitration")
+    ARBITRATION = "arbitration", _("Arbitration")
+
+
+class DisputeStatus(models.TextChoices):
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: needs a response")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+    NEEDS_RESPONSE = "needs_response", _("Needs a response")
+    UNDER_REVIEW = "under_review", _("Under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    ACCEPTED = "accepted", _("Accepted")
+    CHARGE_REFUNDED = "charge_refunded", _("Charge refunded")
+    PREVENTED = "prevented", _("Prevented")
+    CLOSED = "closed", _("Closed")
+
+
+class DisputeOutcome(models.TextChoices):
+    NONE = "", _("Not decided")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUNDED = "refunded", _("Refunded")
+
+
+OPEN_STATUSES = frozenset({
+    DisputeStatus.WARNING_NEEDS_RESPONSE, DisputeStatus.WARNING_UNDER_REVIEW,
+    DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW,
+})
+CLOSED_STATUSES = frozenset(set(DisputeStatus) - OPEN_STATUSES)
+
+# The outcome a closed status means, where it means one.
+STATUS_OUTCOMES = {
+    DisputeStatus.WON: DisputeOutcome.WON,
+    DisputeStatus.LOST: DisputeOutcome.LOST,
+    DisputeStatus.ACCEPTED: DisputeOutcome.ACCEPTED,
+    DisputeStatus.CHARGE_REFUNDED: DisputeOutcome.REFUNDED,
+}
+
+DISPUTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(OPEN_STATUSES, frozenset(DisputeStatus)),
+    **dict.fromkeys(CLOSED_STATUSES, CLOSED_STATUSES),
+}
+
+
+def transition_allowed(old: str, new: str) -> bool:
+    return old == new or new in DISPUTE_TRANSITIONS.get(old, frozenset())

@@ -1,0 +1,109 @@
+"""Disputes: a mirror of each Stripe dispute or PayPal dispute, and its timeline (DESIGN section 4).
+
+Rows are written only by ``disputes.services``. ``provider_updated_at`` is the provider time of the newest
+event applied; an older event is recorded on the timeline and changes nothing else. Amounts are integer minor
+units of ``currency`` (ISO 4217 exponents, DESIGN section 5).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    DisputeOutcome,
+    DisputeProvider,
+    DisputeReason,
+    DisputeStage,
+    DisputeStatus,
+)
+
+
+class Dispute(models.Model):
+    provider = models.CharField(_("provider"), max_length=16, choices=DisputeProvider.choices)
+    provider_id = models.CharField(_("provider dispute id"), max_length=128)
+    payment = models.ForeignKey("aftersales.Payment", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="disputes", verbose_name=_("payment"))
+    order = models.ForeignKey("aftersales.Order", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="disputes", verbose_name=_("order"))
+    # The provider's own payment reference (Stripe charge / payment intent, PayPal seller transaction id), kept
+    # so that a dispute that arrived before its payment can be linked later.
+    payment_reference = models.CharField(_("provider payment reference"), max_length=128, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=DisputeReason.choices,
+                              default=DisputeReason.OTHER)
+    provider_reason = models.CharField(_("provider reason"), max_length=64, blank=True)
+    network_reason_code = models.CharField(_("network reason code"), max_length=32, blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=DisputeStage.choices,
+                             default=DisputeStage.CHARGEBACK)
+    status = models.CharField(_("status"), max_length=32, choices=DisputeStatus.choices)
+    provider_status = models.CharField(_("provider status"), max_length=64, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_minor = models.BigIntegerField(_("amount"))
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("provider deadline"), null=True, blank=True)
+    internal_deadline = models.DateTimeField(_("internal deadline"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=DisputeOutcome.choices, blank=True,
+                               default=DisputeOutcome.NONE)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    funds_withdrawn_minor = models.BigIntegerField(_("funds withdrawn"), default=0)
+    funds_reinstated_minor = models.BigIntegerField(_("funds reinstated"), default=0)
+    provider_updated_at = models.DateTimeField(_("provider updated at"), null=True, blank=True)
+    raw = models.JSONField(_("latest provider object"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_id"], name="dispute_unique_provider_id"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(funds_withdrawn_minor__gte=0)
+                                   & Q(funds_reinstated_minor__gte=0), name="dispute_amounts_not_negative"),
+        ]
+        indexes = [
+            # The deadline scan reads only open disputes, ordered by the internal deadline.
+            models.Index(fields=["internal_deadline"], name="dispute_open_deadline",
+                         condition=Q(status__in=sorted(OPEN_STATUSES))),
+            models.Index(fields=["provider", "opened_at"], name="dispute_provider_opened"),
+        ]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self):
+        return f"{self.provider} {self.provider_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+class DisputeEvent(models.Model):
+    """One row of a dispute's timeline: a provider event (applied, or recorded only), with the status change."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events",
+                                verbose_name=_("dispute"))
+    provider_event_id = models.CharField(_("provider event id"), max_length=200, blank=True)
+    type = models.CharField(_("type"), max_length=120)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    from_status = models.CharField(_("from status"), max_length=32, blank=True)
+    to_status = models.CharField(_("to status"), max_length=32, blank=True)
+    applied = models.BooleanField(_("applied"), default=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    raw = models.JSONField(_("raw event"), default=dict)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["dispute", "occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider_event_id"], condition=~Q(provider_event_id=""),
+                                    name="dispute_event_unique_provider_event"),
+        ]
+        verbose_name = _("dispute event")
+        verbose_name_plural = _("dispute events")
+
+    def __str__(self):
+        return f"{self.type} {self.provider_event_id}".strip()

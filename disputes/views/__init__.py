@@ -1,0 +1,1 @@
+"""Views of disputes: provider webhooks (``webhooks``); desk and dashboard pages come later."""
