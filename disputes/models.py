@@ -3,8 +3,12 @@
 Rows are written only by ``disputes.services``. ``provider_updated_at`` is the provider time of the newest
 event applied; an older event is recorded on the timeline and changes nothing else. Amounts are integer minor
 units of ``currency`` (ISO 4217 exponents, DESIGN section 5).
+
+``DisputeAlert`` records each deadline alert of a dispute once (unique per dispute and kind): the periodic scan
+(``services.disputes_scan``) finds what is due from the state, so a missed scan delays an alert, never loses it.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +53,8 @@ class Dispute(models.Model):
     funds_withdrawn_minor = models.BigIntegerField(_("funds withdrawn"), default=0)
     funds_reinstated_minor = models.BigIntegerField(_("funds reinstated"), default=0)
     provider_updated_at = models.DateTimeField(_("provider updated at"), null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("assignee"))
     raw = models.JSONField(_("latest provider object"), default=dict)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -107,3 +113,34 @@ class DisputeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.provider_event_id}".strip()
+
+
+class DisputeAlert(models.Model):
+    """One deadline alert of a dispute, recorded (and mailed, for the kinds that mail) at most once."""
+
+    class Kind(models.TextChoices):
+        # In threshold order: a scan after a downtime records the missing ones in this order.
+        ASSIGNEE_72H = "assignee_72h", _("Assignee reminder (72 h before the internal deadline)")
+        MANAGERS_24H = "managers_24h", _("Managers escalation (24 h before the internal deadline)")
+        AUTO_SUBMIT_12H = "auto_submit_12h", _("Auto-submission (12 h before the internal deadline)")
+        OVERDUE_INCIDENT = "overdue_incident", _("Incident: internal deadline passed without a response")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="alerts",
+                                verbose_name=_("dispute"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["dispute", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "kind"], name="dispute_alert_unique_kind"),
+        ]
+        verbose_name = _("dispute alert")
+        verbose_name_plural = _("dispute alerts")
+
+    def __str__(self):
+        return f"{self.kind} {self.dispute_id}"

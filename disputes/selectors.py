@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
 
-from .choices import OPEN_STATUSES
-from .models import Dispute, DisputeEvent
+from .choices import OPEN_STATUSES, DisputeStatus
+from .models import Dispute, DisputeAlert, DisputeEvent
+
+# Open and still waiting for our response (once evidence is submitted the dispute is under review).
+AWAITING_RESPONSE_STATUSES = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.WARNING_NEEDS_RESPONSE})
 
 
 def dispute_get_by_provider_id(*, provider: str, provider_id: str) -> Dispute | None:
@@ -18,6 +23,52 @@ def dispute_list_open_due(*, before: datetime) -> QuerySet[Dispute]:
     """Open disputes whose internal deadline is before ``before``, most urgent first (uses the partial index)."""
     return (Dispute.objects.filter(status__in=sorted(OPEN_STATUSES), internal_deadline__lt=before)
             .order_by("internal_deadline", "id"))
+
+
+def dispute_alerts_due(*, thresholds: list[tuple[str, datetime, bool]], limit: int) -> list[tuple[str, int]]:
+    """``(kind, dispute id)`` of every open dispute whose internal deadline is at or before the kind's threshold and
+    that has no alert of that kind yet, kinds in the given order and each most urgent first.
+
+    ``thresholds`` holds ``(kind, threshold, awaiting_response_only)``. One statement with one branch per kind,
+    each a range scan of the partial index of open disputes (``dispute_open_deadline``) anti-joined on the unique
+    (dispute, kind) index of the alerts. Written in SQL because the scan runs every few minutes and nearly always
+    finds nothing: a compiled ORM query per kind cost more than the database work (see the month test).
+    """
+    if not thresholds:
+        return []
+    dispute_table, alert_table = Dispute._meta.db_table, DisputeAlert._meta.db_table
+    branches, params = [], []
+    for position, (kind, threshold, awaiting_only) in enumerate(thresholds):
+        statuses = sorted(OPEN_STATUSES)
+        narrow = ""
+        if awaiting_only:
+            narrow = f" AND d.status IN ({', '.join(['%s'] * len(AWAITING_RESPONSE_STATUSES))})"
+            statuses += sorted(AWAITING_RESPONSE_STATUSES)
+        # Each branch is a derived table, so that its ORDER BY and LIMIT also work on SQLite (the embedded default).
+        branches.append(
+            f"SELECT * FROM (SELECT {position} AS position, %s AS kind, d.id, d.internal_deadline "
+            f"FROM {dispute_table} d "
+            f"WHERE d.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}){narrow} AND d.internal_deadline <= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {alert_table} a WHERE a.dispute_id = d.id AND a.kind = %s) "
+            f"ORDER BY d.internal_deadline, d.id LIMIT %s) AS branch_{position}")
+        params += [kind, *statuses, threshold, kind, limit]
+    sql = " UNION ALL ".join(branches) + " ORDER BY position, internal_deadline, id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(kind, pk) for _position, kind, pk, _deadline in cursor.fetchall()]
+
+
+def dispute_incidents() -> QuerySet[Dispute]:
+    """Open disputes that passed their internal deadline without a response (an ``overdue_incident`` alert)."""
+    overdue = DisputeAlert.objects.filter(dispute=OuterRef("pk"), kind=DisputeAlert.Kind.OVERDUE_INCIDENT)
+    return (Dispute.objects.filter(Exists(overdue), status__in=sorted(OPEN_STATUSES))
+            .select_related("order").order_by("internal_deadline", "id"))
+
+
+def manager_emails() -> list[str]:
+    """Email addresses of the active users who may read the manager dashboard (superusers included)."""
+    users = get_user_model().objects.with_perm("aftersales.access_dashboard", is_active=True)
+    return sorted({email for email in users.values_list("email", flat=True) if email})
 
 
 def dispute_list_for_order(*, order_id: int) -> QuerySet[Dispute]:

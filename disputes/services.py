@@ -14,20 +14,40 @@
 * The payment is linked by the provider's reference (Stripe charge or payment intent, PayPal seller transaction
   id) against ``Payment.provider_payment_id`` (and PayPal's ``provider_order_id``); a dispute that arrives
   before its payment is linked by a later event.
+
+``disputes_scan`` is the periodic deadline scan (DESIGN section 3, "deadlines are state, not timers"): for each
+alert kind, in threshold order, one indexed query on the partial index of open disputes finds those whose
+threshold has passed and that have no alert of that kind yet (one statement, a branch per kind); each gets its
+``DisputeAlert`` under the unique (dispute, kind) constraint and, if this scan created it, its email — sent inside
+the same transaction, so a failed send leaves nothing recorded and the next scan tries again, and a second scanner
+waits on the unique index and then finds the row. A scan that did not run for hours therefore records late, never
+twice and never early. (A crash between the send and the commit would send that email again: at least once.)
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from aftersales.models import Payment
+from aftersales.money import format_money
 
+from . import selectors
 from .choices import CLOSED_STATUSES, STATUS_OUTCOMES, DisputeOutcome, DisputeProvider, transition_allowed
 from .integrations import DisputeSnapshot, paypal_snapshot, stripe_snapshot
-from .models import Dispute, DisputeEvent
+from .models import Dispute, DisputeAlert, DisputeEvent
+
+logger = logging.getLogger(__name__)
 
 INTERNAL_WINDOW = timedelta(days=7)
 PROVIDER_DEADLINE_MARGIN = timedelta(hours=48)
@@ -156,3 +176,103 @@ def _event_summary(raw_event: dict | None, snapshot: DisputeSnapshot) -> dict:
     if isinstance(data, dict) and data.get("previous_attributes"):
         envelope["previous_attributes"] = data["previous_attributes"]
     return envelope
+
+
+# -- the deadline scan ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    kind: str
+    before_deadline: timedelta
+    mails: bool
+
+
+# Threshold order: a dispute that jumped past several thresholds gets the missing alerts in this order.
+ALERT_RULES = (
+    AlertRule(DisputeAlert.Kind.ASSIGNEE_72H, timedelta(hours=72), mails=True),
+    AlertRule(DisputeAlert.Kind.MANAGERS_24H, timedelta(hours=24), mails=True),
+    AlertRule(DisputeAlert.Kind.AUTO_SUBMIT_12H, timedelta(hours=12), mails=False),
+    AlertRule(DisputeAlert.Kind.OVERDUE_INCIDENT, timedelta(0), mails=False),
+)
+AUTO_SUBMIT_WAITS_NOTE = "auto-submission waits for a complete packet"
+SCAN_LIMIT = 500  # per kind and scan; the rest is found by the next scan
+
+
+def disputes_scan(*, now: datetime | None = None, limit: int = SCAN_LIMIT) -> dict[str, int]:
+    """Record (and mail) every deadline alert that is due and not recorded yet; returns how many per kind.
+
+    T-72 h mails the assignee (the managers when there is none with an email address), T-24 h the managers;
+    T-12 h is recorded only where ``DISPUTES_AUTO_SUBMIT`` is on (no evidence packet exists yet, so it notes that
+    submission waits); past the internal deadline a dispute still awaiting a response becomes an incident.
+    """
+    now = now or timezone.now()
+    auto_submit = bool(getattr(settings, "DISPUTES_AUTO_SUBMIT", False))
+    counts = dict.fromkeys(DisputeAlert.Kind.values, 0)
+
+    @functools.cache
+    def managers() -> tuple[str, ...]:  # read once per scan, and only when an alert needs it
+        return tuple(selectors.manager_emails())
+
+    rules = [rule for rule in ALERT_RULES if auto_submit or rule.kind != DisputeAlert.Kind.AUTO_SUBMIT_12H]
+    due = selectors.dispute_alerts_due(
+        thresholds=[(rule.kind, now + rule.before_deadline, rule.kind == DisputeAlert.Kind.OVERDUE_INCIDENT)
+                    for rule in rules], limit=limit)
+    if not due:
+        return counts  # the usual case: one cheap query
+    disputes = Dispute.objects.select_related("order", "assignee").in_bulk({pk for _kind, pk in due})
+    by_kind = {rule.kind: rule for rule in rules}
+    for kind, pk in due:  # kinds in threshold order, so a dispute past several gets them in that order
+        rule, dispute = by_kind[kind], disputes[pk]
+        recipients: list[str] = []
+        if rule.mails:
+            assignee = _assignee_email(dispute) if kind == DisputeAlert.Kind.ASSIGNEE_72H else ""
+            recipients = [assignee] if assignee else list(managers())
+        note = AUTO_SUBMIT_WAITS_NOTE if kind == DisputeAlert.Kind.AUTO_SUBMIT_12H else ""
+        if _alert_record(dispute=dispute, rule=rule, now=now, recipients=recipients, note=note):
+            counts[kind] += 1
+    return counts
+
+
+def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipients: list[str], note: str) -> bool:
+    """Create the alert and send its email in one transaction; False if it existed or the send failed."""
+    try:
+        with transaction.atomic():
+            alert, created = DisputeAlert.objects.get_or_create(
+                dispute=dispute, kind=rule.kind,
+                defaults={"due_at": dispute.internal_deadline - rule.before_deadline, "recorded_at": now,
+                          "recipients": recipients, "note": note})
+            if created and recipients:
+                _alert_send(alert=alert, dispute=dispute)
+                alert.sent_at = now
+                alert.save(update_fields=["sent_at"])
+    except Exception as error:  # one failed send must not stop the scan: nothing was recorded, the next scan retries
+        # The exception's class only: an SMTP error's text can name the addresses (no personal data in logs).
+        logger.warning("dispute alert %s of dispute %s not recorded (%s); the next scan retries", rule.kind,
+                       dispute.pk, type(error).__name__)
+        return False
+    return created
+
+
+def _assignee_email(dispute: Dispute) -> str:
+    assignee = dispute.assignee
+    return assignee.email if assignee is not None and assignee.is_active and assignee.email else ""
+
+
+def _alert_send(*, alert: DisputeAlert, dispute: Dispute) -> None:
+    """The plain-text email of an alert: order number, amount and deadlines only (no personal data)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "kind": alert.kind, "to_assignee": alert.recipients == [_assignee_email(dispute)],
+            "order_number": dispute.order.number if dispute.order_id else "",
+            "provider": dispute.get_provider_display(), "reason": dispute.get_reason_display(),
+            "amount": format_money(dispute.amount_minor, dispute.currency, settings.LANGUAGE_CODE),
+            "internal_deadline": dispute.internal_deadline, "respond_by": dispute.respond_by,
+        }
+        reference = context["order_number"] or gettext("(order not linked yet)")
+        if alert.kind == DisputeAlert.Kind.ASSIGNEE_72H:
+            subject = gettext("Dispute on order %(order)s: 72 hours to the internal deadline") % {"order": reference}
+        else:
+            subject = gettext("Escalation: dispute on order %(order)s is due within 24 hours") % {"order": reference}
+        body = render_to_string("disputes/email/alert.txt", context)
+    send_mail(subject, body, None, alert.recipients)
