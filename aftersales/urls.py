@@ -22,6 +22,7 @@ urlpatterns = [
     path("desk/policies/", include("policies.urls_desk")),
     path("desk/returns/", include("returns.urls_desk")),
     path("desk/tickets/", include("tickets.urls_desk")),
+    path("desk/disputes/", include("disputes.urls_desk")),
     path("dashboard/", shell.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
 ]

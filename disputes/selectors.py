@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from .choices import OPEN_STATUSES, DisputeStatus
 from .models import Dispute, DisputeAlert, DisputeEvent
@@ -77,3 +77,22 @@ def dispute_list_for_order(*, order_id: int) -> QuerySet[Dispute]:
 
 def dispute_timeline(*, dispute: Dispute) -> QuerySet[DisputeEvent]:
     return dispute.events.order_by("occurred_at", "id")
+
+
+def dispute_queue(*, show: str = "open") -> QuerySet[Dispute]:
+    """The dispute desk's list: open disputes by internal deadline (the most urgent first), with their order and
+    payment in the same query."""
+    disputes = Dispute.objects.select_related("order", "payment", "assignee")
+    if show == "open":
+        return disputes.filter(status__in=sorted(OPEN_STATUSES)).order_by(
+            F("internal_deadline").asc(nulls_last=True), "pk")
+    return disputes.order_by("-opened_at", "-pk")
+
+
+def dispute_for_desk(pk: int) -> Dispute:
+    return (Dispute.objects.select_related("order__customer", "payment", "assignee")
+            .prefetch_related("events", "alerts").get(pk=pk))
+
+
+def disputes_for_orders(order_ids) -> list[Dispute]:
+    return list(Dispute.objects.filter(order_id__in=list(order_ids)).order_by("-opened_at"))

@@ -103,6 +103,7 @@ def customer_panel(customer: Customer) -> dict:
     to refund, return cases, refunds and other conversations — a fixed number of queries."""
     from aftersales.models import OrderLine, Payment, Refund, Shipment
     from aftersales.services.refunds import refundable_minor
+    from disputes.api import disputes_for_orders
     from returns.api import return_cases_for_customer
 
     orders = list(Order.objects.filter(customer=customer).select_related("market").prefetch_related(
@@ -115,6 +116,7 @@ def customer_panel(customer: Customer) -> dict:
         "orders": orders,
         "payments": [(p, o, left) for p, o, left in payments if left > 0],
         "returns": return_cases_for_customer(customer, limit=5),
+        "disputes": disputes_for_orders(order_ids=[order.pk for order in orders]),
         "refunds": list(Refund.objects.filter(order__customer=customer).select_related("order")
                         .order_by("-created_at")[:8]),
         "tickets": list(Ticket.objects.filter(customer=customer).order_by("-last_message_at")[:6]),
