@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +40,7 @@ from aftersales.choices import (
 )
 from aftersales.models import Coupon, Order, OrderLine, Payment, Refund, Shipment
 from aftersales.services.refunds import refund_create, refundable_minor
+from aftersales.texts import in_store_language
 from policies.api import Answers, EligibilityRequest, applicable_clauses, decide
 from policies.choices import REASON_KIND, Decision, NotReceivedOffer, ReturnReason
 
@@ -73,13 +74,6 @@ class LineRequest:
 
 # -- the timeline ------------------------------------------------------------------------------------------
 
-def _stored(message, **params) -> str:
-    """A message written to the database for staff (event notes, refund reasons): in the store's language,
-    whoever's request wrote it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(message) % params if params else str(message)
-
-
 def _transition(case: ReturnCase, to_status: str, *, actor=None, note="") -> ReturnEvent:
     """Record one step of the case. Notes are read by agents, so the system's own (lazy) notes are written in
     the store's language, not in the language of the customer whose request caused them."""
@@ -88,7 +82,7 @@ def _transition(case: ReturnCase, to_status: str, *, actor=None, note="") -> Ret
                               % {"from": case.get_status_display(), "to": CaseStatus(to_status).label},
                               code="invalid_transition")
     event = ReturnEvent.objects.create(case=case, from_status=case.status, to_status=to_status, actor=actor,
-                                       note=_stored(note))
+                                       note=in_store_language(note))
     case.status = to_status
     if to_status in NOTIFY_STATUSES:
         from .tasks import return_case_notify_task
@@ -426,11 +420,11 @@ def not_received_accept_offer(*, order: Order, language: str = "en", now=None) -
         Coupon.objects.create(code=f"NR-{case.rma}", kind=CouponKind.STORE_CREDIT, customer=order.customer,
                               order=order, currency=order.currency, amount_minor=quote.amount_minor,
                               reason=case.source_ref, expires_at=timezone.now() + timedelta(days=365))
-        note = _stored(gettext_lazy("Store credit %(code)s issued."), code=f"NR-{case.rma}")
+        note = in_store_language(gettext_lazy("Store credit %(code)s issued."), code=f"NR-{case.rma}")
     else:
         refund_create(payment=_payment_for(order), amount_minor=quote.amount_minor, cause=RefundCause.NOT_RECEIVED,
                       source=RefundSource.PORTAL, source_ref=case.source_ref,
-                      reason=_stored(gettext_lazy("Offer for a parcel marked delivered but not received.")),
+                      reason=in_store_language(gettext_lazy("Offer for a parcel marked delivered but not received.")),
                       idempotency_key=f"return:{case.rma}")
         note = gettext_lazy("Partial refund sent to the original payment.")
     _transition(case, CaseStatus.RESOLVED, note=note)
@@ -522,7 +516,7 @@ def order_cancel_unshipped(*, order: Order, language: str = "en", requested_by=N
         refunds.append(refund_create(
             payment=payment, amount_minor=refundable_minor(payment), cause=RefundCause.CANCELLATION,
             source=RefundSource.PORTAL, source_ref=case.source_ref,
-            reason=_stored(gettext_lazy("Cancelled before shipping.")),
+            reason=in_store_language(gettext_lazy("Cancelled before shipping.")),
             requested_by=requested_by, idempotency_key=f"cancel:{order.number}" + ("" if not refunds else
                                                                                   f":{payment.pk}")))
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from aftersales.choices import CouponKind, PaymentStatus, RefundCause, RefundSource
 from aftersales.models import Coupon, Order, Payment
 from aftersales.services.refunds import refund_create, refundable_minor
+from aftersales.texts import in_store_language
 
 from .choices import LIVE_STATUSES, ApprovalStatus, Direction, Priority, TicketStatus
 from .models import AgentProfile, BusinessCalendar, Message, RefundApproval, SlaPolicy, Ticket, TicketEvent
@@ -31,14 +32,9 @@ from .models import AgentProfile, BusinessCalendar, Message, RefundApproval, Sla
 PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 
 
-def _stored(message, **params) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(message) % params if params else str(message)
-
-
 def _event(ticket: Ticket, *, actor=None, note="", to_status: str | None = None) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, from_status=ticket.status, to_status=to_status or ticket.status,
-                                      actor=actor, note=_stored(note) if note else "")
+                                      actor=actor, note=in_store_language(note) if note else "")
 
 
 # -- SLA ------------------------------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from .choices import Channel
 
 @webhook_handler("email", "inbound")
 def email_inbound(event) -> None:
-    from .services import email_receive_with_attachments
+    from .services import email_receive
 
-    email_receive_with_attachments(raw=base64.b64decode(event.body))
+    email_receive(raw=base64.b64decode(event.body))
 
 
 @webhook_handler(Channel.WHATSAPP, "*")

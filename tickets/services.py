@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +33,7 @@ from aftersales.choices import IdentityKind
 from aftersales.integrations.base import PermanentProviderError, TransientProviderError
 from aftersales.models import Customer, Order, Shipment
 from aftersales.services.customers import customer_resolve, on_customer_merge, root
+from aftersales.texts import in_store_language
 
 from .choices import (
     DELIVERY_RANK,
@@ -56,11 +57,6 @@ REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|tr|rv|sv|回复|答复|转发)
 NOT_A_CONVERSATION = {MessageKind.AUTO_REPLY, MessageKind.BOUNCE, MessageKind.READ_RECEIPT}
 
 
-def _stored(message) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(message)
-
-
 # -- status --------------------------------------------------------------------------------------------------
 
 
@@ -71,7 +67,7 @@ def ticket_transition(*, ticket: Ticket, to_status: str, actor=None, note="") ->
                               % {"from": ticket.get_status_display(), "to": TicketStatus(to_status).label},
                               code="invalid_transition")
     event = TicketEvent.objects.create(ticket=ticket, from_status=ticket.status, to_status=to_status, actor=actor,
-                                       note=_stored(note))
+                                       note=in_store_language(note))
     ticket.status = to_status
     now = timezone.now()
     if to_status == TicketStatus.SOLVED:
@@ -257,8 +253,8 @@ def _inbound(inbound: Inbound) -> Message | None:
 
 
 def email_receive(*, raw: bytes) -> Message | None:
-    """Take in one raw email (from the anymail webhook or the IMAP poller). Our own mail is never re-imported;
-    a bounce marks the outbound message it bounced as failed."""
+    """Take in one raw email (from the anymail webhook or the IMAP poller), with its attachments checked and
+    stored. Our own mail is never re-imported; a bounce marks the outbound message it bounced as failed."""
     from .mail.parse import parse_email
 
     parsed = parse_email(raw)
@@ -272,23 +268,16 @@ def email_receive(*, raw: bytes) -> Message | None:
         _bounce(parsed)
     if not parsed.from_address:
         return None
-    return _inbound(Inbound(
+    message = _inbound(Inbound(
         channel=Channel.EMAIL, identity_kind=IdentityKind.EMAIL, contact=parsed.from_address,
         external_id=parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest(),
         text=parsed.visible_text or parsed.text, full_text=parsed.text, subject=parsed.subject, html=parsed.html,
         raw=raw, kind=parsed.kind, sender_name=parsed.from_name, in_reply_to=parsed.in_reply_to,
         references=tuple(parsed.references), sent_at=parsed.date))
-
-
-def email_receive_with_attachments(*, raw: bytes) -> Message | None:
-    """``email_receive`` plus the attachments, each checked and stored."""
-    from .mail.parse import parse_email
-
-    message = email_receive(raw=raw)
     if message is not None:
-        for part in parse_email(raw).attachments:
+        for part in parsed.attachments:
             _attach(message, filename=part.filename, content_type=part.content_type, content=part.content,
-                    content_id=getattr(part, "content_id", "") or "")
+                    content_id=part.content_id or "")
     return message
 
 
@@ -296,8 +285,8 @@ def _bounce(parsed) -> None:
     original = getattr(parsed, "original_message_id", "") or ""
     if original:
         Message.objects.filter(channel=Channel.EMAIL, direction=Direction.OUTBOUND, external_id=original).update(
-            delivery=Delivery.FAILED, delivery_error=_stored(gettext_lazy("The email bounced: %(to)s")
-                                                             ) % {"to": ", ".join(parsed.bounce_recipients)})
+            delivery=Delivery.FAILED, delivery_error=in_store_language(
+                gettext_lazy("The email bounced: %(to)s"), to=", ".join(parsed.bounce_recipients)))
 
 
 def attachment_checked(content: bytes, content_type: str) -> tuple[bytes, str]:
@@ -329,7 +318,7 @@ def _attach(message: Message, *, filename: str, content_type: str, content: byte
     except UploadRejected as refused:
         return Attachment.objects.create(message=message, filename=name, content_type=(content_type or "")[:120],
                                          size=len(content), state=AttachmentState.REFUSED,
-                                         error=_stored(refused.message)[:500])
+                                         error=in_store_language(refused.message)[:500])
     attachment = Attachment(message=message, filename=name, content_type=kept_type, size=len(clean),
                             content_id=content_id[:255], state=AttachmentState.STORED)
     attachment.file.save(f"{message.pk}-{hashlib.sha256(clean).hexdigest()[:16]}", ContentFile(clean), save=False)
@@ -431,7 +420,7 @@ def webchat_post(*, order: Order, text: str, language: str, client_token: str = 
         with transaction.atomic():
             ticket = Ticket.objects.create(customer=customer, order=order, channel=Channel.WEBCHAT,
                                            contact=order.email or customer.email,
-                                           subject=_stored(gettext_lazy("Chat about order %(number)s")
+                                           subject=in_store_language(gettext_lazy("Chat about order %(number)s")
                                                            ) % {"number": order.number},
                                            language=language)
             TicketEvent.objects.create(ticket=ticket, to_status=TicketStatus.NEW)
@@ -513,7 +502,7 @@ def message_send(*, ticket: Ticket, body: str, author=None, channel: str | None 
 def _reply_subject(ticket: Ticket) -> str:
     from .mail.parse import subject_with_token
 
-    subject = ticket.subject or _stored(gettext_lazy("Your message"))
+    subject = ticket.subject or in_store_language(gettext_lazy("Your message"))
     if not REPLY_PREFIX.match(subject):
         subject = f"Re: {subject}"
     return subject_with_token(subject, ticket.number)[:300]
@@ -584,7 +573,7 @@ def attachment_fetch(*, attachment_pk: int) -> Attachment:
     try:
         clean, kept_type = attachment_checked(content, content_type or attachment.content_type)
     except UploadRejected as refused:
-        attachment.state, attachment.error = AttachmentState.REFUSED, _stored(refused.message)[:500]
+        attachment.state, attachment.error = AttachmentState.REFUSED, in_store_language(refused.message)[:500]
         attachment.save(update_fields=["state", "error"])
         return attachment
     with transaction.atomic():
@@ -651,7 +640,7 @@ def ticket_customers_merge(*, ticket: Ticket, other: Customer, actor) -> Custome
 
     target = customer_merge(source=other, target=ticket.customer)
     TicketEvent.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status, actor=actor,
-                               note=_stored(gettext_lazy("Customer %(other)s merged into this one.")) % {
+                               note=in_store_language(gettext_lazy("Customer %(other)s merged into this one.")) % {
                                    "other": str(other)})
     return target
 

@@ -19,7 +19,7 @@ from PIL import Image
 from aftersales.models import CustomerIdentity, InboundWebhookEvent
 from tests import factories
 from tickets.models import Attachment, Mailbox, Message, Ticket
-from tickets.services import auto_answer_allowed, email_receive, email_receive_with_attachments, message_send
+from tickets.services import auto_answer_allowed, email_receive, message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_attachments_are_checked_and_kept_safely():
         ("invoice.pdf", b"%PDF-1.4\n%fake but shaped\n", "application", "pdf"),
         ("evil.jpg", b"MZ\x90\x00 not an image at all", "image", "jpeg"),
     ])
-    message = email_receive_with_attachments(raw=raw)
+    message = email_receive(raw=raw)
     kept = {a.filename: a for a in Attachment.objects.filter(message=message)}
     assert kept["photo.jpg"].state == "stored"
     assert kept["photo.jpg"].content_type in ("image/jpeg", "image/webp", "image/png")
@@ -191,7 +191,7 @@ def samples():
 def test_every_public_email_goes_through_the_intake():
     stored = {}
     for path in samples():
-        message = email_receive_with_attachments(raw=path.read_bytes())
+        message = email_receive(raw=path.read_bytes())
         stored[path.name] = message
         if path.name.startswith(("bounce_", "autoreply_", "read_receipt")):
             assert message is None or message.kind != "message", path.name

@@ -111,7 +111,8 @@ def test_a_whatsapp_message_becomes_a_ticket_with_customer_order_and_language(de
         "whatsapp", "de", None, "4915112345678")  # a stranger naming an order does not get it linked
     assert CustomerIdentity.objects.get(kind="whatsapp").value == "+4915112345678"
     assert ticket.customer.name == "Anna Schmidt"
-    assert (message.direction, message.body, message.external_id) == ("inbound", message.body, "wamid.TEST1")
+    assert (message.direction, message.body, message.external_id) == (
+        "inbound", f"Hallo, wo ist meine Bestellung {order.number}? Ich warte seit drei Wochen.", "wamid.TEST1")
     assert ticket.last_inbound_at is not None
 
 
