@@ -6,19 +6,18 @@ The samples are read in place and never copied into the project; without that fo
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
 import responses
 import stripe
-from django.conf import settings
 from responses.registries import OrderedRegistry
 
 from aftersales.integrations.base import RefundOutcome, RefundRequest
 from aftersales.integrations.paypal.gateway import PayPalGateway
 from aftersales.integrations.stripe.gateway import StripeGateway
 from aftersales.money import to_minor
+from tests.samples import SAMPLES as SAMPLES_ROOT
 
 KEY = "5e0b7d1c-8f0a-4d55-b6a3-2f7d9c1e4b20"
 PAYPAL_API = "https://api-m.sandbox.paypal.com"
@@ -26,7 +25,7 @@ PAYPAL_API = "https://api-m.sandbox.paypal.com"
 
 @pytest.fixture
 def samples():
-    folder = Path(settings.BASE_DIR).parent / "shared" / "samples" / "payments"
+    folder = SAMPLES_ROOT / "payments"
     if not folder.is_dir():
         pytest.skip(f"conformance samples not found: {folder} is absent (the shared samples folder lives next to "
                     "the project, see ../shared/samples/README.md)")

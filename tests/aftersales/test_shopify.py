@@ -7,10 +7,8 @@ import copy
 import json
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from aftersales.choices import (
     OrderSource,
@@ -26,10 +24,11 @@ from aftersales.choices import (
 from aftersales.integrations.shopify import mapping
 from aftersales.models import InboundWebhookEvent, Order, Payment, Refund, Shipment, TrackingEvent
 from tests import factories
+from tests.samples import SAMPLES as SAMPLES_ROOT
 
 from .ingestion_support import SHOPIFY_SECRET, counts, inline_worker, nothing, shopify_post
 
-SAMPLES = Path(django_settings.BASE_DIR).parent / "shared" / "samples" / "shopify"
+SAMPLES = SAMPLES_ROOT / "shopify"
 
 
 @pytest.fixture(autouse=True)

@@ -18,12 +18,10 @@ import json
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
 import responses
-from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -35,10 +33,11 @@ from disputes.integrations import _token_cache_key
 from disputes.models import Dispute, DisputeEvent
 from disputes.services import dispute_upsert_from_paypal
 from tests import factories
+from tests.samples import SAMPLES as SAMPLES_ROOT
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "disputes"
+SAMPLES = SAMPLES_ROOT / "disputes"
 STRIPE_SECRET = "whsec_test_disputes_0123456789"
 PAYPAL_API = "https://api-m.sandbox.paypal.com"
 PAYPAL_CLIENT, PAYPAL_SECRET = "paypal-test-client", "paypal-test-secret"

@@ -9,7 +9,6 @@ import io
 import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,12 +17,13 @@ from PIL import Image
 
 from aftersales.models import CustomerIdentity, InboundWebhookEvent
 from tests import factories
+from tests.samples import SAMPLES as SAMPLES_ROOT
 from tickets.models import Attachment, Mailbox, Message, Ticket
 from tickets.services import auto_answer_allowed, email_receive, message_send
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples" / "email"
+SAMPLES = SAMPLES_ROOT / "email"
 
 
 def customer_mail(subject="Where is my order?", body="Hello, my parcel has not arrived.", *,

@@ -7,12 +7,12 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.samples import SAMPLES as SAMPLES_ROOT
 from tickets.mail.parse import (
     KIND_AUTO_REPLY,
     KIND_BOUNCE,
@@ -28,7 +28,7 @@ from tickets.mail.parse import (
     visible_text_of,
 )
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "email"
+SAMPLES = SAMPLES_ROOT / "email"
 
 
 # -- conformance: the shared samples -------------------------------------------------------------------------

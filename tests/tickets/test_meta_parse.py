@@ -7,12 +7,12 @@ import dataclasses
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.samples import SAMPLES as SAMPLES_ROOT
 from tickets.meta.parse import (
     ECHO,
     KINDS,
@@ -33,7 +33,7 @@ from tickets.meta.parse import (
 )
 from tickets.meta.signature import sign_hub, valid_hub_signature, verify_handshake
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = SAMPLES_ROOT
 
 
 def sec(seconds):

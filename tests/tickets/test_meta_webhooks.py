@@ -2,20 +2,19 @@
 often it is delivered, status updates on our replies, echoes ignored, and every public sample handled."""
 
 import json
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from aftersales.models import CustomerIdentity, InboundWebhookEvent
 from tests import factories
+from tests.samples import SAMPLES as SAMPLES_ROOT
 from tickets.meta.signature import sign_hub
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
+SAMPLES = SAMPLES_ROOT
 WA_SECRET, FB_SECRET = "wa-test-app-secret", "fb-test-app-secret"
 
 
