@@ -78,3 +78,34 @@ DISPUTE_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def transition_allowed(old: str, new: str) -> bool:
     return old == new or new in DISPUTE_TRANSITIONS.get(old, frozenset())
+
+
+class SubmissionState(models.TextChoices):
+    """Where the dispute's response stands at the provider (``disputes.submission`` moves it)."""
+
+    NONE = "", _("Not started")
+    STAGED = "staged", _("Evidence staged (not submitted)")
+    SUBMITTING = "submitting", _("Submitting")
+    SUBMITTED = "submitted", _("Evidence submitted")
+    ACCEPTED = "accepted", _("Dispute accepted")
+    OFFERED = "offered", _("Offer made")
+    FAILED = "failed", _("Submission failed")
+
+
+class DocumentKind(models.TextChoices):
+    """A document of the evidence packet; the values are Stripe's file evidence fields, plus the packet PDF."""
+
+    RECEIPT = "receipt", _("Receipt")
+    SHIPPING_DOCUMENTATION = "shipping_documentation", _("Shipping documentation and proof of delivery")
+    CUSTOMER_COMMUNICATION = "customer_communication", _("Customer communication")
+    REFUND_POLICY = "refund_policy", _("Refund policy")
+    CANCELLATION_POLICY = "cancellation_policy", _("Cancellation policy")
+    SERVICE_DOCUMENTATION = "service_documentation", _("Service documentation")
+    DUPLICATE_CHARGE_DOCUMENTATION = "duplicate_charge_documentation", _("Duplicate charge documentation")
+    UNCATEGORIZED_FILE = "uncategorized_file", _("Other document")
+    PACKET = "packet", _("Whole evidence packet")
+
+
+class DocumentSource(models.TextChoices):
+    GENERATED = "generated", _("Generated from the desk's records")
+    UPLOADED = "uploaded", _("Uploaded by an agent")

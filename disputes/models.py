@@ -21,6 +21,9 @@ from .choices import (
     DisputeReason,
     DisputeStage,
     DisputeStatus,
+    DocumentKind,
+    DocumentSource,
+    SubmissionState,
 )
 
 
@@ -56,6 +59,17 @@ class Dispute(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("assignee"))
     raw = models.JSONField(_("latest provider object"), default=dict)
+    # The response: text evidence as the agent edited it (keys are Stripe's evidence field names, also used for
+    # PayPal's notes), and where its submission stands. ``submission_key`` is the idempotency key of the one
+    # submission; ``completeness`` is the packet's score (0-100) when it was submitted, for win rates.
+    evidence = models.JSONField(_("evidence text"), default=dict, blank=True)
+    submission_state = models.CharField(_("submission"), max_length=16, choices=SubmissionState.choices,
+                                        blank=True, default=SubmissionState.NONE)
+    submission_key = models.CharField(_("submission key"), max_length=64, blank=True)
+    submission_started_at = models.DateTimeField(_("submission started at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submission_error = models.CharField(_("submission error"), max_length=500, blank=True)
+    completeness = models.PositiveSmallIntegerField(_("completeness when submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -144,3 +158,38 @@ class DisputeAlert(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.dispute_id}"
+
+
+class DisputeDocument(models.Model):
+    """One document of a dispute's evidence packet: generated from the desk's records or uploaded by an agent.
+
+    Files live in the default storage (outside the web root) under a name derived from their content and are
+    served only by access-checked desk views. ``provider_file_id`` is the Stripe file id once uploaded, so a
+    document is uploaded to the provider at most once.
+    """
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="documents",
+                                verbose_name=_("dispute"))
+    kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
+    source = models.CharField(_("source"), max_length=16, choices=DocumentSource.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    storage_name = models.CharField(_("stored file"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size_bytes = models.PositiveIntegerField(_("size in bytes"))
+    pages = models.PositiveSmallIntegerField(_("pages"), default=1)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    provider_file_id = models.CharField(_("provider file id"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["dispute", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "kind", "sha256"], name="dispute_document_unique_content"),
+        ]
+        verbose_name = _("dispute document")
+        verbose_name_plural = _("dispute documents")
+
+    def __str__(self):
+        return f"{self.kind} {self.title}".strip()
