@@ -22,4 +22,10 @@ ENTRIES = [
           description="Shows in /healthz when beat and a worker last ran."),
     Entry(name="Resume stalled refunds", task="aftersales.refunds_resume_stalled", every_seconds=300,
           description="Re-queues refunds whose task was lost or whose provider has not answered."),
+    Entry(name="Monthly audit", task="aftersales.audit_previous_month", crontab="0 2 1 * *",
+          crontab_in_store_time=True,
+          description="Audits the month just closed (and any month with data still missing), 02:00 store time."),
+    Entry(name="Audit: on-course alerts", task="aftersales.audit_on_course", crontab="0 8 * * *",
+          crontab_in_store_time=True,
+          description="Emails the managers once when the month so far is on course to cross a line."),
 ]

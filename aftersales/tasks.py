@@ -56,3 +56,19 @@ def refunds_resume_stalled_task() -> int:
     for pk in pks:
         refund_execute_task.delay(pk)
     return len(pks)
+
+
+@shared_task(name="aftersales.audit_previous_month", ignore_result=True)
+def audit_previous_month_task() -> int:
+    """Beat, the 1st of each month at 02:00 store time: audit the month just closed (and any earlier gap)."""
+    from .audit.services import audit_previous_month
+
+    return audit_previous_month().pk
+
+
+@shared_task(name="aftersales.audit_on_course", ignore_result=True)
+def audit_on_course_task() -> int:
+    """Beat, daily: alert the managers once when the month so far is on course to cross a line."""
+    from .audit.services import audit_on_course_check
+
+    return audit_on_course_check()

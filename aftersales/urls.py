@@ -23,7 +23,7 @@ urlpatterns = [
     path("desk/returns/", include("returns.urls_desk")),
     path("desk/tickets/", include("tickets.urls_desk")),
     path("desk/disputes/", include("disputes.urls_desk")),
-    path("dashboard/", shell.dashboard, name="dashboard"),
+    path("dashboard/", include("aftersales.urls_dashboard")),
     path("admin/", admin.site.urls),
 ]
 

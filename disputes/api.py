@@ -43,3 +43,46 @@ def disputes_for_orders(*, order_ids) -> list[DisputeSummary]:
                            reason=d.reason, currency=d.currency, amount_minor=d.amount_minor, respond_by=d.respond_by,
                            internal_deadline=d.internal_deadline, outcome=d.outcome, is_open=d.status in OPEN_STATUSES)
             for d in selectors.disputes_for_orders(order_ids)]
+
+
+# -- outcomes and risk (``disputes.risk``): counts and the card-network lines, for the dashboard -------------------
+
+from . import risk as _risk  # noqa: E402  (kept beside its section)
+
+RateLine = _risk.RateLine  # frozen dataclass: key, label, ratio_bps, min_count, effective_from, source
+RATE_LINES = _risk.RATE_LINES  # every line with its effective date, oldest first
+VISA_VAMP, MASTERCARD_ECM, MASTERCARD_HECM = _risk.VISA_VAMP, _risk.MASTERCARD_ECM, _risk.MASTERCARD_HECM
+
+
+def dispute_counts(*, start: datetime, end: datetime, market: str = "", provider: str = "") -> dict[str, int]:
+    """Disputes opened in [start, end) per provider (0 where none), optionally of one market code and provider."""
+    return _risk.dispute_counts(start=start, end=end, market=market, provider=provider)
+
+
+def rate_lines_on(day) -> list[RateLine]:
+    """The card-network dispute-rate lines in force on ``day`` (a ``date``), lowest ratio first."""
+    return _risk.rate_lines_on(day)
+
+
+def paypal_loss_levels() -> tuple[int, int]:
+    """(warning, red line) of the consecutive-PayPal-losses run."""
+    return _risk.paypal_loss_levels()
+
+
+@dataclass(frozen=True)
+class RiskAlertSummary:
+    id: int
+    kind: str  # "dispute_rate" or "paypal_losses"
+    provider: str
+    period: str  # "YYYY-MM" for a rate, "after-win-<id>" for a loss run
+    level: str  # the line's key (VISA_VAMP, MASTERCARD_ECM, MASTERCARD_HECM) or "warning" / "red"
+    value: str  # the rate ("1.50%") or the run's length
+    title: str  # translated into the active language
+    recorded_at: datetime
+
+
+def risk_alerts_open() -> list[RiskAlertSummary]:
+    """Open risk alerts (not acknowledged, not resolved), newest first: for a banner on the dashboard (one query)."""
+    return [RiskAlertSummary(id=a.pk, kind=a.kind, provider=a.provider, period=a.period, level=a.level, value=a.value,
+                             title=_risk.risk_alert_subject(a), recorded_at=a.recorded_at)
+            for a in _risk.open_risk_alerts()]

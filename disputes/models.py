@@ -193,3 +193,46 @@ class DisputeDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.title}".strip()
+
+
+class RiskAlert(models.Model):
+    """One risk alert to the managers (``disputes.risk_services``), recorded and mailed at most once.
+
+    Unique per kind, provider, period and level: a dispute rate over a card-network line in a month (period
+    ``YYYY-MM``, level the line's key), or the PayPal loss run reaching the warning or the red line (period
+    ``after-win-<id of the win the run follows>``, level ``warning`` / ``red``). Open until a manager acknowledges
+    it; a loss-run alert is also resolved by the check once a win ends its run.
+    """
+
+    class Kind(models.TextChoices):
+        DISPUTE_RATE = "dispute_rate", _("Dispute rate over a card-network line")
+        PAYPAL_LOSSES = "paypal_losses", _("Consecutive PayPal losses")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    provider = models.CharField(_("provider"), max_length=16, choices=DisputeProvider.choices)
+    period = models.CharField(_("period"), max_length=32)
+    level = models.CharField(_("level"), max_length=32)
+    value = models.CharField(_("value"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", verbose_name=_("acknowledged by"))
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "provider", "period", "level"], name="risk_alert_unique"),
+        ]
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+
+    def __str__(self):
+        return f"{self.kind} {self.provider} {self.period} {self.level}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None and self.resolved_at is None

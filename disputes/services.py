@@ -22,6 +22,12 @@ threshold has passed and that have no alert of that kind yet (one statement, a b
 the same transaction, so a failed send leaves nothing recorded and the next scan tries again, and a second scanner
 waits on the unique index and then finds the row. A scan that did not run for hours therefore records late, never
 twice and never early. (A crash between the send and the commit would send that email again: at least once.)
+
+The T-12 h alert (where ``DISPUTES_AUTO_SUBMIT`` is on) is the record of the auto-submission: when it is created,
+a complete packet that the provider lets us submit is queued for the ``disputes.submit`` task (after the commit);
+an incomplete packet, or one that cannot go through the provider's API (no credentials, no PayPal link), is noted
+and mailed to the managers; a response already sent is only noted. The alert exists once, so the queueing does too,
+and the submission service itself sends at most once.
 """
 
 from __future__ import annotations
@@ -196,6 +202,9 @@ ALERT_RULES = (
     AlertRule(DisputeAlert.Kind.OVERDUE_INCIDENT, timedelta(0), mails=False),
 )
 AUTO_SUBMIT_WAITS_NOTE = "auto-submission waits for a complete packet"
+AUTO_SUBMIT_QUEUED_NOTE = "auto-submission queued (complete packet)"
+AUTO_SUBMIT_MANUAL_NOTE = "auto-submission impossible through the provider's API: respond by hand"
+AUTO_SUBMIT_DONE_NOTE = "nothing to auto-submit: the response was already sent"
 SCAN_LIMIT = 500  # per kind and scan; the rest is found by the next scan
 
 
@@ -203,8 +212,9 @@ def disputes_scan(*, now: datetime | None = None, limit: int = SCAN_LIMIT) -> di
     """Record (and mail) every deadline alert that is due and not recorded yet; returns how many per kind.
 
     T-72 h mails the assignee (the managers when there is none with an email address), T-24 h the managers;
-    T-12 h is recorded only where ``DISPUTES_AUTO_SUBMIT`` is on (no evidence packet exists yet, so it notes that
-    submission waits); past the internal deadline a dispute still awaiting a response becomes an incident.
+    T-12 h is recorded only where ``DISPUTES_AUTO_SUBMIT`` is on: a complete packet is queued for submission, an
+    incomplete one (or one the provider's API cannot take) is mailed to the managers; past the internal deadline a
+    dispute still awaiting a response becomes an incident.
     """
     now = now or timezone.now()
     auto_submit = bool(getattr(settings, "DISPUTES_AUTO_SUBMIT", False))
@@ -225,17 +235,52 @@ def disputes_scan(*, now: datetime | None = None, limit: int = SCAN_LIMIT) -> di
     for kind, pk in due:  # kinds in threshold order, so a dispute past several gets them in that order
         rule, dispute = by_kind[kind], disputes[pk]
         recipients: list[str] = []
+        note, after = "", None
         if rule.mails:
             assignee = _assignee_email(dispute) if kind == DisputeAlert.Kind.ASSIGNEE_72H else ""
             recipients = [assignee] if assignee else list(managers())
-        note = AUTO_SUBMIT_WAITS_NOTE if kind == DisputeAlert.Kind.AUTO_SUBMIT_12H else ""
-        if _alert_record(dispute=dispute, rule=rule, now=now, recipients=recipients, note=note):
+        if kind == DisputeAlert.Kind.AUTO_SUBMIT_12H:
+            if DisputeAlert.objects.filter(dispute=dispute, kind=kind).exists():
+                continue  # recorded meanwhile by another scanner: do not build its packet again
+            note, after = _auto_submission(dispute)
+            if note in (AUTO_SUBMIT_WAITS_NOTE, AUTO_SUBMIT_MANUAL_NOTE):
+                recipients = list(managers())
+        if _alert_record(dispute=dispute, rule=rule, now=now, recipients=recipients, note=note, after=after):
             counts[kind] += 1
     return counts
 
 
-def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipients: list[str], note: str) -> bool:
-    """Create the alert and send its email in one transaction; False if it existed or the send failed."""
+def _auto_submission(dispute: Dispute):
+    """The T-12 h decision: ``(note, what to do once the alert is recorded)``."""
+    from .submission import FINAL, _packet, dispute_actions
+    from .tasks import dispute_submit_task
+
+    if dispute.submission_state in FINAL:
+        return AUTO_SUBMIT_DONE_NOTE, None
+    try:
+        complete = _packet(dispute.pk).complete
+    except Exception as error:  # a packet that cannot be built is not complete; the managers are told
+        logger.warning("packet of dispute %s not built for auto-submission (%s)", dispute.pk, type(error).__name__)
+        complete = False
+    if not complete:
+        return AUTO_SUBMIT_WAITS_NOTE, None
+    if "submit" not in dispute_actions(dispute):
+        return AUTO_SUBMIT_MANUAL_NOTE, None
+    pk = dispute.pk
+
+    def queue():
+        try:
+            dispute_submit_task.delay(pk)
+        except Exception as error:  # the broker is down: the dispute stays unanswered and becomes an incident
+            logger.warning("auto-submission of dispute %s not queued (%s)", pk, type(error).__name__)
+
+    return AUTO_SUBMIT_QUEUED_NOTE, lambda: transaction.on_commit(queue)
+
+
+def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipients: list[str], note: str,
+                  after=None) -> bool:
+    """Create the alert and send its email in one transaction, then ``after()`` in it (queueing a task on commit);
+    False if it existed or the send failed."""
     try:
         with transaction.atomic():
             alert, created = DisputeAlert.objects.get_or_create(
@@ -246,6 +291,8 @@ def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipient
                 _alert_send(alert=alert, dispute=dispute)
                 alert.sent_at = now
                 alert.save(update_fields=["sent_at"])
+            if created and after is not None:
+                after()
     except Exception as error:  # one failed send must not stop the scan: nothing was recorded, the next scan retries
         # The exception's class only: an SMTP error's text can name the addresses (no personal data in logs).
         logger.warning("dispute alert %s of dispute %s not recorded (%s); the next scan retries", rule.kind,
@@ -268,10 +315,14 @@ def _alert_send(*, alert: DisputeAlert, dispute: Dispute) -> None:
             "provider": dispute.get_provider_display(), "reason": dispute.get_reason_display(),
             "amount": format_money(dispute.amount_minor, dispute.currency, settings.LANGUAGE_CODE),
             "internal_deadline": dispute.internal_deadline, "respond_by": dispute.respond_by,
+            "packet_incomplete": alert.note == AUTO_SUBMIT_WAITS_NOTE,
         }
         reference = context["order_number"] or gettext("(order not linked yet)")
         if alert.kind == DisputeAlert.Kind.ASSIGNEE_72H:
             subject = gettext("Dispute on order %(order)s: 72 hours to the internal deadline") % {"order": reference}
+        elif alert.kind == DisputeAlert.Kind.AUTO_SUBMIT_12H:
+            subject = (gettext("Dispute on order %(order)s: 12 hours to the internal deadline, not submitted "
+                               "automatically") % {"order": reference})
         else:
             subject = gettext("Escalation: dispute on order %(order)s is due within 24 hours") % {"order": reference}
         body = render_to_string("disputes/email/alert.txt", context)

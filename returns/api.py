@@ -1,5 +1,6 @@
 """What other apps may call in ``returns`` (DESIGN section 2)."""
 
+from .metrics import case_field_for_refund, return_reason_label, returnless_savings
 from .selectors import order_for_portal, return_cases_for_customer, returnable_lines
 from .services import (
     LineRequest,
@@ -12,3 +13,5 @@ from .services import (
 
 __all__ = ["LineRequest", "not_received_quote", "not_received_report", "order_cancel_unshipped", "order_for_portal",
            "return_case_refund", "return_case_submit", "return_cases_for_customer", "returnable_lines"]
+# The monthly audit (aftersales.audit) reads return aggregates through these (returns/metrics.py).
+__all__ += ["case_field_for_refund", "return_reason_label", "returnless_savings"]

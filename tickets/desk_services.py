@@ -104,12 +104,16 @@ def on_outbound(ticket: Ticket, message: Message) -> None:
     """A public reply by an agent stops the clock; the auto-responder does not count (DESIGN section 7)."""
     if message.direction != Direction.OUTBOUND or message.payload == "automatic":
         return
-    ticket.first_response_at = ticket.first_response_at or message.created_at or timezone.now()
+    if ticket.first_response_at is None:
+        from .selectors import first_response_minutes
+
+        ticket.first_response_at = message.created_at or timezone.now()
+        ticket.first_response_minutes = first_response_minutes(ticket)
     ticket.awaiting_reply_since = None
     ticket.escalated_at = ticket.breached_at = None
     ticket.version = F("version") + 1
-    ticket.save(update_fields=["first_response_at", "awaiting_reply_since", "escalated_at", "breached_at",
-                               "version", "updated_at"])
+    ticket.save(update_fields=["first_response_at", "first_response_minutes", "awaiting_reply_since", "escalated_at",
+                               "breached_at", "version", "updated_at"])
     ticket.refresh_from_db(fields=["version", "status"])
     sla_refresh(ticket)
 

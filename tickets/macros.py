@@ -99,10 +99,11 @@ def macro_title(macro: Macro, language: str) -> str:
     return _translated(macro, "title", language)
 
 
-def render_macro(macro: Macro, ticket: Ticket, *, base_url: str) -> str:
-    """The macro's text in the ticket's language (English where it has no translation), variables filled."""
+def render_macro(macro: Macro, ticket: Ticket, *, base_url: str, values: dict[str, str] | None = None) -> str:
+    """The macro's text in the ticket's language (English where it has no translation), variables filled.
+    ``values`` is ``macro_context(ticket)`` when the caller renders several macros (it reads the order once)."""
     body = _translated(macro, "body", ticket.language or "en")
-    return fill(body, macro_context(ticket, base_url=base_url))
+    return fill(body, values if values is not None else macro_context(ticket, base_url=base_url))
 
 
 def macros_for(ticket: Ticket) -> list[tuple[Macro, str]]:

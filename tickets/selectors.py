@@ -29,6 +29,10 @@ QUEUE_SORTS = {
     "created": ("-created_at", "-id"),
     "priority": ("-priority_rank", F("reply_by").asc(nulls_last=True), "-id"),
 }
+# What a queue row shows: only these columns are read (an order row alone carries its whole raw payload).
+QUEUE_COLUMNS = ("number", "channel", "subject", "language", "status", "priority", "tags", "reply_by",
+                 "last_message_at", "customer__name", "customer__email", "customer__phone", "order__number",
+                 "assignee__username", "assignee__first_name", "assignee__last_name")
 # Saved views: what each one shows (the user and the time are the request's).
 VIEWS = ("all", "mine", "unassigned", "breaching", "whatsapp", "spanish", "complaints", "snoozed")
 
@@ -49,7 +53,8 @@ def ticket_queue(filters: QueueFilters, *, user=None, now=None):
     from django.utils import timezone
 
     now = now or timezone.now()
-    tickets = Ticket.objects.select_related("customer", "order", "assignee").filter(merged_into__isnull=True)
+    tickets = (Ticket.objects.select_related("customer", "order", "assignee").only(*QUEUE_COLUMNS)
+               .filter(merged_into__isnull=True))
     if filters.status == "live":
         tickets = tickets.filter(status__in=LIVE_STATUSES)
     elif filters.status:

@@ -1,6 +1,7 @@
 """Core models, one module per concern; import them from here."""
 
 from .access import Capability
+from .audit import AlertKind, AuditAlert, AuditImmutableError, MonthlyAudit
 from .commerce import (
     Coupon,
     Customer,
@@ -19,7 +20,7 @@ from .refunds import Refund, RefundEvent
 from .webhooks import InboundWebhookEvent
 
 __all__ = [
-    "Capability", "Coupon", "Customer", "CustomerIdentity", "ExchangeRate", "InboundWebhookEvent", "Market",
-    "Order", "OrderLine", "Payment", "Product", "Refund", "RefundEvent", "Shipment", "ShipmentItem",
-    "TrackingEvent",
+    "AlertKind", "AuditAlert", "AuditImmutableError", "Capability", "Coupon", "Customer", "CustomerIdentity",
+    "ExchangeRate", "InboundWebhookEvent", "Market", "MonthlyAudit", "Order", "OrderLine", "Payment", "Product",
+    "Refund", "RefundEvent", "Shipment", "ShipmentItem", "TrackingEvent",
 ]

@@ -31,3 +31,7 @@ RETURNS_SERIAL_RETURNER_COUNT = env.int(
 DESK_REFUND_LIMIT_MINOR = env.int("DESK_REFUND_LIMIT_MINOR", 10000, group="store", minimum=0,
                                   help="Largest refund an agent may make without a manager, in minor units of "
                                        "STORE_BASE_CURRENCY (10000 = 100.00).")
+
+DISPUTES_AUTO_SUBMIT = env.bool("DISPUTES_AUTO_SUBMIT", False, group="store",
+                                help="Submit a dispute's complete evidence packet automatically 12 hours before its "
+                                     "internal deadline (needs the provider's API credentials).")

@@ -35,9 +35,3 @@ def healthz(request):
 @permission_required("aftersales.access_desk", raise_exception=True)
 def desk(request):
     return render(request, "aftersales/desk/index.html")
-
-
-@login_required
-@permission_required("aftersales.access_dashboard", raise_exception=True)
-def dashboard(request):
-    return render(request, "aftersales/dashboard/index.html")

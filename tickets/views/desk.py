@@ -105,8 +105,12 @@ def queue(request):
     return render(request, "tickets/desk/queue.html", context)
 
 
+PRIORITY_BADGES = {"urgent": "text-bg-danger", "high": "text-bg-warning"}
+
+
 def _rows(page, now):
-    """What each row shows, prepared here: the page renders 50 rows in a few milliseconds."""
+    """What each row shows, prepared here as plain strings: the template only places them, so 50 rows render in a
+    few milliseconds (a model attribute or a filter per cell costs a template lookup each, 600 per page)."""
     from django.urls import reverse
     from django.utils.timesince import timesince, timeuntil
 
@@ -125,10 +129,15 @@ def _rows(page, now):
         else:
             clock = timeuntil(due, now, depth=1)
             clock_class = "text-warning-emphasis fw-semibold" if due < soon else ""
-        rows.append({"ticket": ticket, "url": detail.replace("NUMBER", ticket.number), "clock": clock,
-                     "clock_class": clock_class, "channel": channels.get(ticket.channel, ticket.channel),
+        rows.append({"number": ticket.number, "url": detail.replace("NUMBER", ticket.number), "clock": clock,
+                     "clock_class": clock_class, "reply_by": due.isoformat() if due else "",
+                     "channel": channels.get(ticket.channel, ticket.channel), "customer": str(ticket.customer),
+                     "subject": ticket.subject or "—", "language": ticket.language,
+                     "order": ticket.order.number if ticket.order_id else "—",
                      "priority": priorities.get(ticket.priority, ticket.priority),
-                     "status": statuses.get(ticket.status, ticket.status)})
+                     "priority_class": PRIORITY_BADGES.get(ticket.priority, "text-bg-light border"),
+                     "status": statuses.get(ticket.status, ticket.status),
+                     "assignee": str(ticket.assignee) if ticket.assignee_id else "—", "tags": ticket.tags})
     return rows
 
 
@@ -174,10 +183,11 @@ def _next_statuses(ticket):
 def _detail_context(request, ticket, **extra):
     from django.conf import settings
 
-    from ..macros import macros_for, render_macro
+    from ..macros import macro_context, macros_for, render_macro
 
     presence.touch(ticket.pk, request.user, typing=False)
-    macros = [(macro, title, render_macro(macro, ticket, base_url=settings.PUBLIC_BASE_URL))
+    values = macro_context(ticket, base_url=settings.PUBLIC_BASE_URL)
+    macros = [(macro, title, render_macro(macro, ticket, base_url=settings.PUBLIC_BASE_URL, values=values))
               for macro, title in macros_for(ticket)]
     channels = [(ticket.channel, ticket.get_channel_display())]
     if ticket.channel != Channel.EMAIL and ticket.customer.email:

@@ -69,6 +69,9 @@ class Command(BaseCommand):
         call_command("demo_users", stdout=self.stdout)
         if "seed_tickets" in get_commands():  # the support team and its queue (needs the demo logins)
             call_command("seed_tickets", stdout=self.stdout)
+        if "seed_disputes" in get_commands():  # disputes from both providers on the demo orders, and their history
+            call_command("seed_disputes", stdout=self.stdout)
+        call_command("audit_month", backfill=True, stdout=self.stdout)  # after every seed: twelve months of audits
 
     def _portal_samples(self, base):
         if "portal_samples" in get_commands():  # the returns app's, where it is installed

@@ -1,0 +1,380 @@
+"""Reads for the manager dashboard (``/dashboard/``): which numbers a page shows and where they are read from.
+
+The numbers come from ``aftersales.audit.metrics`` (one definition each); ``aftersales.audit.pages`` turns what
+this module reads into pages and exports, ``aftersales.audit.display`` writes the numbers for a reader.
+
+Decisions:
+
+* Closed months are read from the stored ``MonthlyAudit`` (its newest revision), never recomputed per request:
+  the overview costs a constant number of queries whatever the data size (the stored months in one query, the
+  live month's ``period_metrics`` and ``explanations``, the alerts). Only the month in progress is live.
+* A closed month without an audit is computed live when it is the month shown (the last closed month before
+  the 1st-of-month audit has run); in the trend it is a gap: the backfill audits every month with data.
+* With exactly one filter (market, channel or provider) a closed month is read from the stored breakdown of
+  that dimension, which is the same metric restricted to that code, mirroring how ``period_metrics`` applies
+  (or ignores) each filter. With several filters the months are computed live (correct, slower).
+* Stored explanations are worded again in the reader's language from the stored breakdowns, never from today's
+  data: a closed month's report keeps saying what was true when it was computed.
+* Below a breakdown row of a refund metric lie refunds (the ledger is the core's): grouped by reason (or SKU),
+  then listed with the return case each paid for. The returns app is reached through ``returns.api`` only, and
+  its absence leaves the case columns empty.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_skeleton
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from aftersales.choices import OrderSource, PaymentProvider
+from aftersales.models import Market, MonthlyAudit, Refund
+from aftersales.models.audit import AuditAlert
+
+from . import metrics as m
+from . import selectors
+from .display import babel_locale, chart_number
+
+TREND_MONTHS = 12
+FILTER_DIMENSIONS = ("market", "channel", "provider")
+
+
+# -- months and filters ---------------------------------------------------------------------------------------
+
+def store_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
+
+
+def live_month(now: datetime | None = None) -> date:
+    """The first day of the month in progress, in the store's time zone."""
+    local = (now or timezone.now()).astimezone(store_tz())
+    return date(local.year, local.month, 1)
+
+
+def shift_month(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """``"2026-05"`` → ``date(2026, 5, 1)``; anything else → ``None``."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
+def trend_months(now: datetime | None = None) -> list[date]:
+    current = live_month(now)
+    return [shift_month(current, k - TREND_MONTHS + 1) for k in range(TREND_MONTHS)]
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Codes the filters accept: markets from the database, channels (sales channel and ticket channels),
+    payment providers."""
+    channels = [(code, str(label)) for code, label in OrderSource.choices]
+    if apps.is_installed("tickets"):
+        from tickets.api import CHANNELS, channel_label
+
+        channels += [(code, channel_label(code)) for code in CHANNELS]
+    return {
+        "market": [(market.code, market.name) for market in Market.objects.order_by("code").only("code", "name")],
+        "channel": channels,
+        "provider": [(code, str(label)) for code, label in PaymentProvider.choices],
+    }
+
+
+def active_filters(filters: m.Filters) -> list[tuple[str, str]]:
+    return [(name, getattr(filters, name)) for name in FILTER_DIMENSIONS if getattr(filters, name)]
+
+
+# -- one month of every metric --------------------------------------------------------------------------------
+
+@dataclass
+class MonthFigures:
+    """Every metric of one month: stored (closed month) or computed now (the live month, or filtered)."""
+
+    month: date
+    live: bool
+    values: dict[str, m.MetricValue]
+    explanations: dict[str, list[str]] = field(default_factory=dict)
+    audit: MonthlyAudit | None = None
+
+
+def newest_audits(months: list[date], *, with_breakdowns: bool = False) -> dict[date, MonthlyAudit]:
+    """The newest revision of each month's stored audit, in one query."""
+    rows = MonthlyAudit.objects.filter(month__in=months).order_by("month", "-revision")
+    if not with_breakdowns:
+        rows = rows.defer("breakdowns")
+    newest: dict[date, MonthlyAudit] = {}
+    for audit in rows:
+        newest.setdefault(audit.month, audit)
+    return newest
+
+
+def decimal_of(raw):
+    """A stored JSON number back to what ``metrics`` returns: a Decimal for a string, else as it is."""
+    return Decimal(raw) if isinstance(raw, str) else raw
+
+
+def _from_row(definition: m.MetricDef, row: dict | None, end: datetime) -> m.MetricValue:
+    """A metric value from a stored breakdown row; no row is "no data", except for a sum (money), where it is 0."""
+    if row is None and definition.unit == "money":
+        row = {"value": 0, "numerator": 0, "denominator": 0}
+    if row is None:
+        return m.MetricValue(key=definition.key, value=None, numerator=None, denominator=None, status="no_data")
+    value = decimal_of(row.get("value"))
+    return m.MetricValue(key=definition.key, value=value, numerator=row.get("numerator"),
+                         denominator=row.get("denominator"), status=m.status_of(definition.key, value, end=end))
+
+
+def _single_filter(filters: m.Filters) -> tuple[str, str] | None:
+    chosen = active_filters(filters)
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def filter_applies(definition: m.MetricDef, dimension: str, code: str) -> bool:
+    """Whether a filter narrows this metric, as ``metrics.period_metrics`` applies it (otherwise the metric is
+    computed without it and says so in ``extra["ignored_filters"]``)."""
+    if definition.provider:  # the dispute rates: counted by market and provider only
+        return dimension in ("market", "provider")
+    if dimension not in definition.dimensions:
+        return False
+    if dimension == "channel":  # a sales channel narrows order-side metrics, a ticket channel ticket-side ones
+        ticket_side = definition.key in m.TICKET_MEASURES
+        return (code not in m.ORDER_CHANNELS) if ticket_side else (code in m.ORDER_CHANNELS)
+    return True
+
+
+def stored_values(audit: MonthlyAudit, filters: m.Filters) -> dict[str, m.MetricValue] | None:
+    """The month's values from its stored audit, or ``None`` when the stored audit cannot answer these filters."""
+    stored = audit.metric_values()
+    if not active_filters(filters):
+        return stored
+    single = _single_filter(filters)
+    if single is None:
+        return None
+    dimension, code = single
+    values = {}
+    for definition in m.METRICS:
+        whole = stored.get(definition.key) or _from_row(definition, None, audit.period_end)
+        if not filter_applies(definition, dimension, code):
+            values[definition.key] = replace(whole, extra={**whole.extra, "ignored_filters": [dimension]})
+        elif whole.value is None:  # no data at all, so none within the filter (nothing was broken down)
+            values[definition.key] = whole
+        elif definition.provider and dimension == "provider":
+            values[definition.key] = whole if code == definition.provider else _from_row(
+                definition, None, audit.period_end)
+        else:
+            rows = (audit.breakdowns.get(definition.key) or {}).get(dimension)
+            if rows is None:
+                return None
+            row = next((r for r in rows if str(r.get("code")) == code), None)
+            values[definition.key] = _from_row(definition, row, audit.period_end)
+    return values
+
+
+def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None = None,
+                  explain: bool = True, unaudited_live: bool = True, now: datetime | None = None) -> MonthFigures:
+    """One month: from its stored audit where that answers the filters, else computed now. A closed month without
+    an audit is computed now only with ``unaudited_live`` (the months shown side by side); in the trend it is a gap:
+    the backfill audits every month with data, so an unaudited older month has none (or awaits its audit)."""
+    now = now or timezone.now()
+    if month < live_month(now) and audit is None and not unaudited_live:
+        return MonthFigures(month=month, live=False, values={})
+    if month < live_month(now) and audit is not None:
+        values = stored_values(audit, filters)
+        if values is not None:
+            explanations = audit.explanations if explain and not active_filters(filters) else {}
+            if explain and active_filters(filters):
+                start, end = m.month_bounds(month, store_tz())
+                explanations = m.explanations(start=start, end=end, filters=filters, values=values)
+            return MonthFigures(month=month, live=False, values=values, explanations=explanations, audit=audit)
+    start, end = m.month_bounds(month, store_tz())
+    end = min(end, now)
+    values = m.period_metrics(start=start, end=end, filters=filters)
+    explanations = m.explanations(start=start, end=end, filters=filters, values=values) if explain else {}
+    return MonthFigures(month=month, live=month >= live_month(now), values=values, explanations=explanations,
+                        audit=audit)
+
+
+def stored_explanations(audit: MonthlyAudit, language: str) -> dict[str, list[str]]:
+    """A stored audit's explanations in ``language``: as stored when that is the language they were written in
+    (the store's), else worded again from the stored breakdowns (their top rows), without touching the source
+    data, so the report still says what was true when it was computed."""
+    if language == settings.LANGUAGE_CODE:
+        return audit.explanations
+    with override(language):
+        period = m.period_label(audit.period_start, audit.period_end, audit.time_zone)
+        result = {}
+        for key, value in audit.metric_values().items():
+            if value.status not in ("amber", "red") or key not in {d.key for d in m.METRICS}:
+                continue
+
+            def top(dimension, key=key):
+                if dimension not in m.metric(key).dimensions:
+                    return None
+                rows = (audit.breakdowns.get(key) or {}).get(dimension) or []
+                if not rows or not rows[0].get("share"):
+                    return None
+                row = {**rows[0], "value": decimal_of(rows[0].get("value")), "share": decimal_of(rows[0]["share"])}
+                if dimension in ("reason", "channel", "provider"):  # labels that are translated, not data
+                    row["label"] = m._labels(key, dimension, [str(row["code"])]).get(str(row["code"])) or row["label"]
+                return row
+
+            sentences = m._sentences(key, top, period)
+            if sentences:
+                result[key] = sentences
+    return result
+
+
+# -- the overview -------------------------------------------------------------------------------------------
+
+@dataclass
+class Overview:
+    current: MonthFigures
+    closed: MonthFigures
+    trend: dict[str, dict]
+    alerts: list[AuditAlert]
+    months: list[date]
+    figures: dict[date, MonthFigures]
+
+
+def overview(filters: m.Filters, *, language: str, now: datetime | None = None) -> Overview:
+    """The dashboard: this month so far, the last closed month, 12-month trends and the open alerts."""
+    now = now or timezone.now()
+    months = trend_months(now)
+    stored = newest_audits(months[:-1], with_breakdowns=bool(active_filters(filters)))
+    current = month_figures(months[-1], filters, now=now)
+    closed = month_figures(months[-2], filters, audit=stored.get(months[-2]), now=now)
+    if closed.audit is not None and not closed.live and not active_filters(filters):
+        closed.explanations = stored_explanations(closed.audit, language)
+    figures = {months[-1]: current, months[-2]: closed}
+    for month in months[:-2]:
+        figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,
+                                       now=now)
+    return Overview(current=current, closed=closed, trend=trend_series([figures[x] for x in months], language),
+                    alerts=selectors.open_alerts(today=months[-1]), months=months, figures=figures)
+
+
+def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
+    """Chart data per metric: month labels, values (``None`` = no data), statuses and the threshold line."""
+    locale = babel_locale(language)
+    labels = [format_skeleton("yMMM", f.month, locale=locale) for f in figures]
+    series = {}
+    for definition in m.METRICS:
+        values = [f.values.get(definition.key) for f in figures]
+        line = definition.thresholds.line if definition.thresholds else None
+        if line is None and definition.thresholds:
+            line = definition.thresholds.amber
+        series[definition.key] = {
+            "label": str(definition.label), "unit": definition.unit, "labels": labels,
+            "values": [chart_number(v.value if v else None, definition.unit) for v in values],
+            "statuses": [v.status if v else "no_data" for v in values],
+            "threshold": chart_number(line, definition.unit), "thresholdLabel": str(_("Threshold")),
+            "noData": str(_("no data")),
+            "suffix": {"percent": " %", "minutes": " " + str(_("min"))}.get(definition.unit, ""),
+        }
+    return series
+
+
+# -- breakdowns -------------------------------------------------------------------------------------------
+
+def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
+                   now: datetime | None = None) -> list[dict]:
+    """One metric of one month by one dimension: the stored breakdown for a closed, unfiltered month, else live."""
+    now = now or timezone.now()
+    if month < live_month(now) and not active_filters(filters):
+        audit = newest_audits([month], with_breakdowns=True).get(month)
+        if audit is not None:
+            return list((audit.breakdowns.get(key) or {}).get(dimension) or [])
+    start, end = m.month_bounds(month, store_tz())
+    return m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters)
+
+
+def with_filter(filters: m.Filters, dimension: str, code: str) -> m.Filters:
+    """The filters narrowed to one breakdown row, where the row's dimension is itself a filter."""
+    if dimension in FILTER_DIMENSIONS:
+        return replace(filters, **{dimension: code})
+    return filters
+
+
+# -- the refunds behind one breakdown row ---------------------------------------------------------------------
+
+ROW_PAGE_SIZE = 50
+REFUND_METRICS = m.REFUND_SIDE  # the metrics whose rows lead down to refunds and return cases
+CASE_REF_PREFIX = "returns.ReturnCase:"
+
+
+def refunds_of_row(dimension: str, code: str, month: date, filters: m.Filters, *, now: datetime | None = None):
+    """The refunds behind one breakdown row of a refund metric (issued in the month, within the filters), picked
+    the way ``metrics.breakdown`` groups them."""
+    start, end = m.month_bounds(month, store_tz())
+    end = min(end, now or timezone.now())
+    if dimension in FILTER_DIMENSIONS:
+        return m.refunds_in(start=start, end=end, filters=with_filter(filters, dimension, code))
+    refunds = m.refunds_in(start=start, end=end, filters=filters)
+    if dimension == "sku":
+        return refunds.filter(order__lines__sku=code)
+    if dimension == "agent":
+        return refunds.annotate(row_code=m._group(dimension)).filter(row_code=int(code) if code.isdigit() else None)
+    return refunds.annotate(row_code=m._group(dimension)).filter(row_code=code)
+
+
+def sub_dimension(dimension: str) -> str:
+    """What a refund row is split by next: its reasons, or its SKUs when the row is a reason."""
+    return "sku" if dimension == "reason" else "reason"
+
+
+def refund_parts(dimension: str, code: str, month: date, filters: m.Filters) -> list[dict]:
+    """The refunds behind a row grouped by ``sub_dimension``: ``{"code", "amount"}`` (base minor units, a
+    Decimal) ``"refunds"``, ``"orders"``, largest first, in one grouped query. Amounts are converted at the rates
+    stored on the refunds; a refund's part for one SKU is spread by line value, as the breakdown does."""
+    from .aggregates import to_base
+
+    sub = sub_dimension(dimension)
+    spread = "sku" in (dimension, sub)
+    amount = F("amount_minor") * m._line_share() if spread else F("amount_minor")
+    grouped = (refunds_of_row(dimension, code, month, filters).annotate(part_code=m._group(sub)).values("part_code")
+               .annotate(amount=Sum(to_base(amount, "currency", "rate_to_base", settings.STORE_BASE_CURRENCY)),
+                         refunds=Count("pk", distinct=True), orders=Count("order", distinct=True))
+               .order_by("-amount", "part_code"))
+    return [{"code": "" if row["part_code"] is None else str(row["part_code"]), "amount": row["amount"] or 0,
+             "refunds": row["refunds"], "orders": row["orders"]} for row in grouped[:ROW_PAGE_SIZE]]
+
+
+def case_refunds(dimension: str, code: str, month: date, filters: m.Filters, *, reason: str = "", sku: str = "",
+                 page: int = 1, all_rows: bool = False) -> list[Refund]:
+    """The refunds behind a row (optionally of one reason or one SKU of it), newest first, with ``reason_code``,
+    and the RMA and status of the return case each paid for (``case_rma``, ``case_status``, None for other
+    causes). One query: a page reads ``ROW_PAGE_SIZE + 1`` rows to know whether another follows, never a count;
+    ``all_rows`` (the CSV) reads them all."""
+    refunds = refunds_of_row(dimension, code, month, filters)
+    if reason and dimension != "reason":
+        refunds = refunds.annotate(part_reason=m._refund_reason()).filter(part_reason=reason)
+    if sku and dimension != "sku":
+        refunds = refunds.filter(order__lines__sku=sku)
+    rows = Refund.objects.filter(pk__in=refunds.values("pk")).select_related("order__market").annotate(
+        reason_code=m._refund_reason())
+    if apps.is_installed("returns"):
+        from returns.api import case_field_for_refund
+
+        rows = rows.annotate(case_rma=case_field_for_refund("rma"), case_status=case_field_for_refund("status"))
+    rows = rows.order_by("-succeeded_at", "-pk")
+    return list(rows) if all_rows else list(rows[(page - 1) * ROW_PAGE_SIZE:page * ROW_PAGE_SIZE + 1])
+
+
+def case_pk(refund: Refund) -> int | None:
+    """The return case a refund paid for, from its ``source_ref`` (``"returns.ReturnCase:42"``)."""
+    ref = refund.source_ref
+    number = ref.removeprefix(CASE_REF_PREFIX) if ref.startswith(CASE_REF_PREFIX) else ""
+    return int(number) if number.isdigit() else None

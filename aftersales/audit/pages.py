@@ -1,0 +1,276 @@
+"""What each dashboard page shows, ready for its template and its CSV: the overview, one metric by a dimension,
+one row of it, and the refunds and return cases behind a row. Every link keeps the filters; every number is
+written by ``aftersales.audit.display``; the data comes from ``aftersales.audit.drilldown``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from babel.dates import format_skeleton
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from aftersales.models.audit import AuditAlert
+from aftersales.money import format_money
+
+from . import drilldown as d
+from . import metrics as m
+from .display import (
+    DIMENSION_LABELS,
+    babel_locale,
+    format_value,
+    month_label,
+    part_labels,
+    part_text,
+    share_text,
+    status_label,
+    threshold_text,
+)
+
+
+def query_string(filters: m.Filters, **extra) -> str:
+    """``?market=US&month=2026-05``: the filters (kept in every link) plus page parameters; "" when empty."""
+    params = {**dict(d.active_filters(filters)), **{k: v for k, v in extra.items() if v not in (None, "")}}
+    return "?" + urlencode(params) if params else ""
+
+
+def cell(value: m.MetricValue | None, definition: m.MetricDef, language: str) -> dict:
+    value = value or m.MetricValue(key=definition.key, value=None, numerator=None, denominator=None,
+                                   status="no_data")
+    return {"value": value.value, "text": format_value(value.value, definition.unit, language),
+            "status": value.status, "status_text": status_label(value.status), "numerator": value.numerator,
+            "denominator": value.denominator,
+            "numerator_text": part_text(definition, "numerator", value.numerator, language),
+            "denominator_text": part_text(definition, "denominator", value.denominator, language),
+            "ignored": [str(DIMENSION_LABELS.get(d, d)) for d in value.extra.get("ignored_filters") or []]}
+
+
+def linkable(code) -> bool:
+    return code not in (None, "") and "/" not in str(code)
+
+
+def overview_page(data: d.Overview, filters: m.Filters, language: str) -> dict:
+    current, closed = data.current, data.closed
+    rows, explained, trend = [], [], []
+    for definition in m.METRICS:
+        key = definition.key
+        row = {"key": key, "label": definition.label, "help": definition.help,
+               "threshold": threshold_text(definition, language),
+               "current": cell(current.values.get(key), definition, language),
+               "closed": cell(closed.values.get(key), definition, language),
+               "current_url": reverse("dashboard-metric", args=[key]) + query_string(
+                   filters, month=f"{current.month:%Y-%m}"),
+               "closed_url": reverse("dashboard-metric", args=[key]) + query_string(
+                   filters, month=f"{closed.month:%Y-%m}")}
+        rows.append(row)
+        if {row["current"]["status"], row["closed"]["status"]} & {"red", "amber"}:
+            explained.append({"key": key, "label": definition.label, "current": row["current"],
+                              "closed": row["closed"],
+                              "current_sentences": current.explanations.get(key, []),
+                              "closed_sentences": closed.explanations.get(key, [])})
+        trend.append({"key": key, "label": definition.label, "id": f"trend-{key}", "data": data.trend[key],
+                      "url": row["closed_url"]})
+    closed_audit = closed.audit
+    return {
+        "current_label": month_label(current.month, language), "closed_label": month_label(closed.month, language),
+        "rows": rows, "explained": explained, "trend": trend, "alerts": [alert_text(a, language) for a in data.alerts],
+        "closed_revision": closed_audit.revision if closed_audit else None,
+        "closed_computed_at": closed_audit.computed_at if closed_audit else None,
+        "pdf_url": reverse("dashboard-report", args=[f"{closed.month:%Y-%m}"]) if closed_audit else "",
+        "csv_url": reverse("dashboard") + query_string(filters, format="csv"),
+        "trend_csv_url": reverse("dashboard") + query_string(filters, format="csv", table="trend"),
+        "filtered": bool(d.active_filters(filters)), "keep": [],
+    }
+
+
+def alert_text(alert: AuditAlert, language: str) -> dict:
+    """One line of the alert banner, linking to the metric in the alert's month."""
+    try:
+        definition = m.metric(alert.metric)
+        label, unit = definition.label, definition.unit
+        url = reverse("dashboard-metric", args=[alert.metric]) + query_string(m.Filters(), month=f"{alert.month:%Y-%m}")
+    except KeyError:
+        label, unit, url = alert.metric, "count", ""
+    try:
+        value = format_value(Decimal(alert.value), unit, language) if alert.value else ""
+    except ArithmeticError:
+        value = alert.value
+    return {"status": alert.status, "month": month_label(alert.month, language), "label": label, "value": value,
+            "kind": alert.kind, "kind_text": alert.get_kind_display(), "metric": alert.metric, "url": url}
+
+
+def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict], month: date, filters: m.Filters,
+                      language: str) -> list[dict]:
+    shown = []
+    end = m.month_bounds(month, d.store_tz())[1]
+    for row in rows:
+        value = d.decimal_of(row.get("value"))
+        code = row.get("code")
+        status = m.status_of(definition.key, value, end=end)
+        shown.append({
+            "code": "" if code is None else str(code), "label": row.get("label") or str(code or "—"),
+            "value": value, "text": format_value(value, definition.unit, language),
+            "status": status, "status_text": status_label(status),
+            "numerator": row.get("numerator"), "denominator": row.get("denominator"),
+            "numerator_text": part_text(definition, "numerator", row.get("numerator"), language),
+            "denominator_text": part_text(definition, "denominator", row.get("denominator"), language),
+            "share": d.decimal_of(row.get("share")),
+            "share_text": share_text(d.decimal_of(row.get("share")), language),
+            "url": reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
+                filters, month=f"{month:%Y-%m}") if linkable(code) else ""})
+    return shown
+
+
+def month_links(definition: m.MetricDef, month: date, filters: m.Filters, language: str, **extra) -> list[dict]:
+    return [{"label": format_skeleton("yMMM", x, locale=babel_locale(language)), "active": x == month,
+             "url": reverse("dashboard-metric", args=[definition.key]) + query_string(
+                 filters, month=f"{x:%Y-%m}", **extra)} for x in d.trend_months()]
+
+
+def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m.Filters, language: str) -> dict:
+    """One metric: its trend, its value in the chosen month, and that month broken down by one dimension."""
+    months = d.trend_months()
+    stored = d.newest_audits(months[:-1], with_breakdowns=bool(d.active_filters(filters)))
+    figures = [d.month_figures(x, filters, audit=stored.get(x), explain=x == month,
+                             unaudited_live=x in (month, months[-2])) for x in months]
+    chosen = figures[months.index(month)]
+    if chosen.audit is not None and not chosen.live and not d.active_filters(filters):
+        chosen.explanations = d.stored_explanations(chosen.audit, language)
+    rows = d.breakdown_rows(definition.key, dimension, month, filters)
+    base = reverse("dashboard-metric", args=[definition.key])
+    return {
+        "definition": definition, "key": definition.key, "label": definition.label, "help": definition.help,
+        "threshold": threshold_text(definition, language), "dimension": dimension,
+        "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "month": month,
+        "month_label": month_label(month, language), "live": chosen.live, "parts": part_labels(definition),
+        "value": cell(chosen.values.get(definition.key), definition, language),
+        "sentences": chosen.explanations.get(definition.key, []),
+        "trend": {"id": f"trend-{definition.key}", "data": d.trend_series(figures, language)[definition.key]},
+        "months": month_links(definition, month, filters, language, dimension=dimension),
+        "dimensions": [{"code": d, "label": DIMENSION_LABELS.get(d, d), "active": d == dimension,
+                        "url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=d)}
+                       for d in definition.dimensions],
+        "rows": breakdown_display(definition, dimension, rows, month, filters, language),
+        "csv_url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension, format="csv"),
+        "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
+                   {"label": definition.label, "url": ""}],
+        "keep": [("month", f"{month:%Y-%m}"), ("dimension", dimension)],
+        "filters": filters,
+    }
+
+
+# -- one breakdown row, and the refunds and return cases behind it ----------------------------------------------
+
+def refund_parts_display(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
+                         language: str) -> list[dict]:
+    """The refunds behind a row by reason (by SKU for a reason row), each linking to its refunds and cases."""
+    base = settings.STORE_BASE_CURRENCY
+    sub = d.sub_dimension(dimension)
+    rows = d.refund_parts(dimension, code, month, filters)
+    total = sum(Decimal(row["amount"]) for row in rows)
+    labels = m._labels(definition.key, sub, [row["code"] for row in rows])
+    shown = []
+    for row in rows:
+        amount_minor = int(Decimal(row["amount"]).quantize(Decimal(1)))
+        share = (Decimal(row["amount"]) * 100 / total).quantize(Decimal("0.01")) if total else None
+        shown.append({
+            "code": row["code"], "label": labels.get(row["code"]) or row["code"] or _("(none)"),
+            "refunds": row["refunds"], "orders": row["orders"], "amount_minor": amount_minor, "currency": base,
+            "amount_text": format_money(amount_minor, base, language), "share": share,
+            "share_text": share_text(share, language),
+            "url": reverse("dashboard-cases", args=[definition.key, dimension, code]) + query_string(
+                filters, month=f"{month:%Y-%m}", **{sub: row["code"]})})
+    return shown
+
+
+def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
+             language: str) -> dict:
+    """One row of a breakdown (e.g. one SKU): its figures and what is behind it. For a refund metric: the refunds
+    grouped by reason (by SKU for a reason row), each leading to the refunds and return cases; for a row that is
+    itself a filter (market, channel, provider): the metric broken down by the other dimensions within it."""
+    rows = d.breakdown_rows(definition.key, dimension, month, filters)
+    found = next((row for row in rows if str(row.get("code")) == code), None)
+    shown = breakdown_display(definition, dimension, [found] if found else [], month, filters, language)
+    refund_side = definition.key in d.REFUND_METRICS
+    within = []
+    if not refund_side and dimension in d.FILTER_DIMENSIONS and d.filter_applies(definition, dimension, code):
+        narrowed = d.with_filter(filters, dimension, code)
+        for other in definition.dimensions:
+            if other == dimension or other in dict(d.active_filters(filters)):
+                continue
+            other_rows = d.breakdown_rows(definition.key, other, month, narrowed)[:10]
+            within.append({"dimension": other, "label": DIMENSION_LABELS.get(other, other),
+                           "rows": breakdown_display(definition, other, other_rows, month, narrowed, language)})
+    label = shown[0]["label"] if shown else code
+    here = [definition.key, dimension, code]
+    return {
+        "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
+        "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "code": code, "row_label": label,
+        "parts": part_labels(definition), "row": shown[0] if shown else None, "month": month,
+        "month_label": month_label(month, language), "refund_side": refund_side,
+        "sub_label": DIMENSION_LABELS[d.sub_dimension(dimension)],
+        "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
+        else [],
+        "within": within,
+        "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}")
+        if refund_side else "",
+        "csv_url": reverse("dashboard-row", args=here) + query_string(filters, month=f"{month:%Y-%m}",
+                                                                      format="csv"),
+        "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
+                   {"label": definition.label, "url": reverse("dashboard-metric", args=[definition.key])
+                    + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension)},
+                   {"label": label, "url": ""}],
+        "keep": [("month", f"{month:%Y-%m}")],
+    }
+
+
+def _page_number(text) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
+def cases_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
+               language: str, *, reason: str = "", sku: str = "", page=None, all_rows: bool = False) -> dict:
+    """The refunds behind a row (and, optionally, one reason or SKU of it), newest first, each with its order and
+    the return case it paid for, linked to the return desk. 50 a page; the CSV (``all_rows``) has them all."""
+    number = 1 if all_rows else _page_number(page)
+    rows = d.case_refunds(dimension, code, month, filters, reason=reason, sku=sku, page=number, all_rows=all_rows)
+    labels = m._labels(definition.key, "reason", sorted({r.reason_code or "" for r in rows} | {reason}))
+    items = []
+    for refund in rows if all_rows else rows[:d.ROW_PAGE_SIZE]:
+        case = d.case_pk(refund)
+        rma = getattr(refund, "case_rma", None) or ""
+        items.append({
+            "pk": refund.pk, "succeeded_at": refund.succeeded_at, "order": refund.order.number,
+            "market": refund.order.market.code, "amount_minor": refund.amount_minor, "currency": refund.currency,
+            "amount_text": format_money(refund.amount_minor, refund.currency, language), "cause": refund.cause,
+            "cause_text": refund.get_cause_display(), "reason": refund.reason_code or "",
+            "reason_label": labels.get(refund.reason_code or "") or refund.reason_code or "", "rma": rma,
+            "case_status": getattr(refund, "case_status", None) or "",
+            "case_url": reverse("returns-desk:detail", args=[case]) if case and rma else ""})
+    here = reverse("dashboard-cases", args=[definition.key, dimension, code])
+    row_url = reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
+        filters, month=f"{month:%Y-%m}")
+    narrowed_by = labels.get(reason) or reason or sku
+    query = {"month": f"{month:%Y-%m}", "reason": reason, "sku": sku}
+    return {
+        "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
+        "code": code, "month": month, "month_label": month_label(month, language), "reason": reason, "sku": sku,
+        "narrowed_by": narrowed_by, "cases": items, "page": number,
+        "has_next": not all_rows and len(rows) > d.ROW_PAGE_SIZE,
+        "next_url": here + query_string(filters, page=number + 1, **query),
+        "previous_url": here + query_string(filters, page=number - 1, **query) if number > 1 else "",
+        "csv_url": here + query_string(filters, format="csv", **query),
+        "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
+                   {"label": definition.label, "url": reverse("dashboard-metric", args=[definition.key])
+                    + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension)},
+                   {"label": code, "url": row_url},
+                   {"label": narrowed_by or _("Refunds and return cases"), "url": ""}],
+        "row_url": row_url,
+        "keep": [(name, value) for name, value in query.items() if value],
+    }

@@ -1,0 +1,129 @@
+/* The manager dashboard: trend charts (Chart.js, self-hosted), sortable tables and the table filter box.
+ *
+ * Charts read their data from <script type="application/json"> blocks the server writes (json_script):
+ * {"labels": [...], "values": [number|null, ...], "statuses": [...], "threshold": number|null, "unit": "...",
+ *  "suffix": " %", "label": "...", "thresholdLabel": "...", "noData": "..."}, every text in the manager's
+ * language. A null value is a month without data: a gap, never a zero.
+ * Tables with data-sortable sort on a header click by each cell's data-sort value (numbers) or its text.
+ */
+(function () {
+  "use strict";
+
+  var STATUS_COLOURS = { green: "#198754", amber: "#fd7e14", red: "#dc3545" };
+
+  function drawTrend(canvas) {
+    if (typeof Chart === "undefined") return;
+    var source = document.getElementById(canvas.dataset.trend);
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+    var datasets = [{
+      label: data.label,
+      data: data.values,
+      borderColor: "#0d6efd",
+      backgroundColor: "rgba(13, 110, 253, 0.12)",
+      pointBackgroundColor: data.statuses.map(function (s) { return STATUS_COLOURS[s] || "#6c757d"; }),
+      pointRadius: canvas.dataset.compact ? 2.5 : 4,
+      spanGaps: false,
+      tension: 0.2,
+      fill: false
+    }];
+    if (data.threshold !== null) {
+      datasets.push({
+        label: data.thresholdLabel,
+        data: data.labels.map(function () { return data.threshold; }),
+        borderColor: "#dc3545",
+        borderDash: [6, 4],
+        borderWidth: 1.5,
+        pointRadius: 0,
+        fill: false
+      });
+    }
+    var unit = data.suffix || "";
+    var lang = document.documentElement.lang || undefined;  // numbers in the page's language, not the browser's
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: data.labels, datasets: datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: !canvas.dataset.compact, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                var v = ctx.parsed.y;
+                return ctx.dataset.label + ": " + (v === null ? data.noData : v.toLocaleString(lang) + unit);
+              }
+            }
+          }
+        },
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: canvas.dataset.compact ? 6 : 12 } },
+          y: { beginAtZero: true, ticks: { callback: function (v) { return v.toLocaleString(lang) + unit; } } }
+        }
+      }
+    });
+    canvas.dataset.drawn = "1";
+  }
+
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    if (!cell) return "";
+    var raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+    var number = parseFloat(raw);
+    return raw !== "" && !isNaN(number) && isFinite(raw) ? number : raw.toLowerCase();
+  }
+
+  function sortBy(table, header) {
+    var index = Array.prototype.indexOf.call(header.parentNode.children, header);
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th[aria-sort]").forEach(function (th) { th.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return !r.dataset.empty; });
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index), y = cellValue(b, index);
+      var blankX = x === "" || x === "—", blankY = y === "" || y === "—";
+      if (blankX !== blankY) return blankX ? 1 : -1;  // no data sorts last either way
+      if (x < y) return ascending ? -1 : 1;
+      if (x > y) return ascending ? 1 : -1;
+      return 0;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+
+  function makeSortable(table) {
+    table.querySelectorAll("thead th").forEach(function (th) {
+      if (th.dataset.nosort !== undefined) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link btn-sm p-0 text-reset fw-semibold text-decoration-none dashboard-sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () { sortBy(table, th); });
+    });
+  }
+
+  function bindFilter(input) {
+    var table = document.getElementById(input.dataset.tableFilter);
+    if (!table) return;
+    input.addEventListener("input", function () {
+      var term = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        if (row.dataset.empty) return;
+        row.hidden = term !== "" && row.textContent.toLowerCase().indexOf(term) === -1;
+      });
+    });
+  }
+
+  function start() {
+    document.querySelectorAll("canvas[data-trend]").forEach(drawTrend);
+    document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
+    document.querySelectorAll("input[data-table-filter]").forEach(bindFilter);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,136 @@
+"""The manager dashboard (``/dashboard/``): the month overview, one metric by a dimension, one row of it, the
+return cases behind a row, and the exports (CSV of every table with ``?format=csv``, the monthly PDF report).
+
+Thin views: read the filters, ask ``aftersales.audit.pages`` for the page, render or export it; a parameter that
+is not understood is named in a message and the page shows its default. Managers and superusers only
+(``aftersales.access_dashboard``); an agent gets 403, an anonymous visitor the login page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from aftersales.audit import drilldown, exports, pages
+from aftersales.audit import metrics as m
+from aftersales.dashboard_forms import DashboardFilterForm
+
+manager_required = permission_required("aftersales.access_dashboard", raise_exception=True)
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _filters(request):
+    form = DashboardFilterForm(request.GET or None)
+    return form, form.filters()
+
+
+def _definition(key: str) -> m.MetricDef:
+    try:
+        return m.metric(key)
+    except KeyError:
+        raise Http404 from None
+
+
+def _month(request, default):
+    """The ``month`` parameter within the trend's twelve months; anything else is the default month, and the
+    manager is told so."""
+    text = request.GET.get("month")
+    month = drilldown.parse_month(text)
+    if month in drilldown.trend_months():
+        return month
+    if text:
+        messages.warning(request, _("“%(month)s” is not one of the last twelve months (YYYY-MM): showing "
+                                    "%(shown)s.") % {"month": text, "shown": f"{default:%Y-%m}"})
+    return default
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+@login_required
+@manager_required
+@require_GET
+def index(request):
+    form, filters = _filters(request)
+    language = _language()
+    data = drilldown.overview(filters, language=language)
+    page = pages.overview_page(data, filters, language)
+    if _wants_csv(request):
+        if request.GET.get("table") == "trend":
+            return exports.csv_response(exports.trend_table(data), f"dashboard-trend-{data.current.month:%Y-%m}.csv")
+        return exports.csv_response(exports.overview_table(data), f"dashboard-{data.current.month:%Y-%m}.csv")
+    return render(request, "aftersales/dashboard/index.html", {"form": form, "page": page, "data": data})
+
+
+@login_required
+@manager_required
+@require_GET
+def metric(request, key):
+    definition = _definition(key)
+    form, filters = _filters(request)
+    language = _language()
+    months = drilldown.trend_months()
+    month = _month(request, months[-2])
+    dimension = request.GET.get("dimension")
+    if dimension not in definition.dimensions:
+        if dimension:
+            messages.warning(request, _("%(metric)s cannot be broken down by “%(dimension)s”.") % {
+                "metric": definition.label, "dimension": dimension})
+        dimension = definition.dimensions[0]
+    page = pages.metric_page(definition, dimension, month, filters, language)
+    if _wants_csv(request):
+        return exports.csv_response(exports.breakdown_table(page), f"{key}-{dimension}-{month:%Y-%m}.csv")
+    return render(request, "aftersales/dashboard/metric.html", {"form": form, "page": page})
+
+
+@login_required
+@manager_required
+@require_GET
+def row(request, key, dimension, code):
+    definition = _definition(key)
+    if dimension not in definition.dimensions:
+        raise Http404
+    form, filters = _filters(request)
+    month = _month(request, drilldown.trend_months()[-2])
+    page = pages.row_page(definition, dimension, code, month, filters, _language())
+    if _wants_csv(request):
+        return exports.csv_response(exports.row_table(page), f"{key}-{dimension}-{code}-{month:%Y-%m}.csv")
+    return render(request, "aftersales/dashboard/row.html", {"form": form, "page": page})
+
+
+@login_required
+@manager_required
+@require_GET
+def cases(request, key, dimension, code):
+    definition = _definition(key)
+    if dimension not in definition.dimensions:
+        raise Http404
+    form, filters = _filters(request)
+    month = _month(request, drilldown.trend_months()[-2])
+    if definition.key not in drilldown.REFUND_METRICS:
+        raise Http404
+    page = pages.cases_page(definition, dimension, code, month, filters, _language(),
+                                reason=request.GET.get("reason", ""), sku=request.GET.get("sku", ""),
+                                page=request.GET.get("page"), all_rows=_wants_csv(request))
+    if _wants_csv(request):
+        return exports.csv_response(exports.cases_table(page), f"{key}-{dimension}-{code}-cases-{month:%Y-%m}.csv")
+    return render(request, "aftersales/dashboard/cases.html", {"form": form, "page": page})
+
+
+@login_required
+@manager_required
+@require_GET
+def report_pdf(request, month):
+    """The stored audit of one month as a PDF in the manager's language (404 when the month has none)."""
+    chosen = drilldown.parse_month(month)
+    audit = drilldown.newest_audits([chosen], with_breakdowns=True).get(chosen) if chosen else None
+    if audit is None:
+        raise Http404
+    return exports.pdf_response(exports.monthly_report_pdf(audit, _language()), f"audit-{audit.month:%Y-%m}.pdf")

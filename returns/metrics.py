@@ -1,0 +1,73 @@
+"""Return aggregates for the monthly audit (DESIGN section 7, issue 9), called through ``returns.api``.
+
+* **Refund-promise compliance**: a return refund (``Refund.source_ref = "returns.ReturnCase:<pk>"``) is on time
+  when it succeeded on or before its case's ``refund_deadline``, the earlier of the policy's promise and the legal
+  deadline (``policies.eligibility.refund_deadline``), the day counted in the store's time zone.
+  ``case_field_for_refund`` gives the case's field as a SQL expression on a ``Refund`` queryset, so the core counts
+  compliance with its own filters in one aggregate query.
+* **Returnless savings**: cases approved as "keep the item" in the period (the approval on the case's timeline),
+  each saving what bringing it back would have cost (``returns.costs``, by market and fulfillment mode, in the
+  order's currency), converted with the rate stored on the order's payment. One aggregate query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import BigIntegerField, Case, Count, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Substr
+
+from aftersales.audit.aggregates import to_base
+from aftersales.models import Payment
+
+from .choices import CaseStatus
+from .costs import DEFAULT_COST_MINOR, RETURN_COST_MINOR
+from .models import ReturnCase
+
+REFUND_REF_PREFIX = "returns.ReturnCase:"
+DIMENSION_FIELDS = {"reason": "reason", "market": "order__market__code", "channel": "order__source"}
+
+
+def case_field_for_refund(field: str):
+    """SQL expression on a ``Refund`` queryset: ``field`` of the return case behind the refund, NULL for refunds of
+    other causes."""
+    case_pk = Cast(Substr(OuterRef("source_ref"), len(REFUND_REF_PREFIX) + 1), BigIntegerField())
+    value = Subquery(ReturnCase.objects.filter(pk=case_pk).values(field)[:1])
+    return Case(When(source_ref__startswith=REFUND_REF_PREFIX, then=value), default=None)
+
+
+def return_reason_label(code: str) -> str:
+    from policies.choices import ReturnReason
+
+    return str(ReturnReason(code).label) if code in ReturnReason.values else code
+
+
+def _return_cost():
+    return Case(*[When(order__market__legal_profile=profile, order__fulfillment_mode=mode, then=Value(cost))
+                  for (profile, mode), cost in RETURN_COST_MINOR.items()],
+                default=Value(DEFAULT_COST_MINOR), output_field=BigIntegerField())
+
+
+def _kept(*, start: datetime, end: datetime, market: str = "", channel: str = ""):
+    cases = (ReturnCase.objects.filter(events__to_status=CaseStatus.APPROVED_KEEP_ITEM, events__at__gte=start,
+                                       events__at__lt=end).exclude(status=CaseStatus.CANCELLED))
+    if market:
+        cases = cases.filter(order__market__code=market)
+    if channel:
+        cases = cases.filter(order__source=channel)
+    rate = Subquery(Payment.objects.filter(order=OuterRef("order")).order_by("pk").values("rate_to_base")[:1])
+    return cases.annotate(return_cost=_return_cost(), order_rate=rate)
+
+
+def returnless_savings(*, start: datetime, end: datetime, base_currency: str, market: str = "",
+                       channel: str = "", group_by: str = "", limit: int = 50):
+    """(cases, savings in base minor units as a Decimal) of the period, or with ``group_by`` (reason, market,
+    channel) rows ``{"code", "numerator" (savings), "denominator" (cases)}``, largest first."""
+    cases = _kept(start=start, end=end, market=market, channel=channel)
+    saved = Sum(to_base("return_cost", "currency", "order_rate", base_currency))
+    if not group_by:
+        row = cases.aggregate(n=Count("pk", distinct=True), saved=saved)
+        return row["n"], row["saved"]
+    field = DIMENSION_FIELDS[group_by]
+    rows = cases.values(field).annotate(saved=saved, n=Count("pk")).order_by("-saved")[:limit]
+    return [{"code": row[field] or "", "numerator": row["saved"], "denominator": row["n"]} for row in rows]

@@ -1,0 +1,368 @@
+"""The manager dashboard through HTTP on the hand-built store of ``dashboard_support``: who may open each page, the
+numbers and the drill-down chain, the CSV exports (exact), the PDF report in English and Chinese, and query counts
+that do not grow with the data."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aftersales.audit import drilldown, services
+from aftersales.choices import RefundCause
+from aftersales.models import MonthlyAudit, Order, Payment, Product
+from tests import factories
+from tests.aftersales.dashboard_support import _order, _refund, at, build_store
+from tests.aftersales.pdf_text import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+BOM = "\ufeff"
+
+
+@pytest.fixture
+def store():
+    built = build_store()
+    services.audit_month(built.month, alerts=False)
+    return built
+
+
+def month_of(store):
+    return f"{store.month:%Y-%m}"
+
+
+def urls(store):
+    m = month_of(store)
+    return [
+        "/dashboard/",
+        "/dashboard/?format=csv",
+        f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku",
+        f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}",
+        f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/cases/?month={m}&reason=defective",
+        f"/dashboard/reports/{m}.pdf",
+        "/dashboard/?format=csv&table=trend",
+        f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku&format=csv",
+        f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}&format=csv",
+        f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/cases/?month={m}&format=csv",
+    ]
+
+
+# -- who may -----------------------------------------------------------------------------------------------------
+
+def test_a_manager_opens_every_dashboard_page(client, manager_user, store):
+    client.force_login(manager_user)
+    for url in urls(store):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_superuser_opens_every_dashboard_page(client, django_user_model, store):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    for url in urls(store):
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_agent_is_refused_every_dashboard_page(client, agent_user, store):
+    client.force_login(agent_user)
+    for url in urls(store):
+        assert client.get(url).status_code == 403, url
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, store):
+    for url in urls(store):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/?next=/dashboard/"), url
+
+
+def test_unknown_metrics_dimensions_and_months_are_not_found(client, manager_user, store):
+    client.force_login(manager_user)
+    m = month_of(store)
+    assert client.get("/dashboard/metrics/no_such_metric/").status_code == 404
+    assert client.get(f"/dashboard/metrics/csat/sku/LAMP-01/?month={m}").status_code == 404  # CSAT has no SKU
+    assert client.get(f"/dashboard/metrics/csat/channel/email/cases/?month={m}").status_code == 404
+    assert client.get(f"/dashboard/reports/{store.live:%Y-%m}.pdf").status_code == 404  # not audited
+    assert client.get("/dashboard/reports/May.pdf").status_code == 404
+
+
+def test_a_month_or_dimension_not_understood_is_named_and_the_default_shown(client, manager_user, store):
+    client.force_login(manager_user)
+    response = client.get("/dashboard/metrics/refund_rate_amount/?month=2019-13&dimension=colour")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert (page["month"], page["dimension"]) == (store.month, "sku")
+    assert [str(message) for message in response.context["messages"]] == [
+        f"“2019-13” is not one of the last twelve months (YYYY-MM): showing {month_of(store)}.",
+        "Refund rate (amount) cannot be broken down by “colour”."]
+
+
+def test_posting_is_not_allowed(client, manager_user, store):
+    client.force_login(manager_user)
+    assert client.post("/dashboard/").status_code == 405
+
+
+# -- what the pages show ---------------------------------------------------------------------------------------
+
+def test_the_overview_puts_the_closed_month_beside_the_live_one_with_badges_and_explanations(
+        client, manager_user, store):
+    client.force_login(manager_user)
+    response = client.get("/dashboard/")
+    page = response.context["page"]
+    refund = next(row for row in page["rows"] if row["key"] == "refund_rate_amount")
+    assert (refund["closed"]["text"], refund["closed"]["status"]) == ("23.33%", "red")
+    assert (refund["current"]["text"], refund["current"]["status"]) == ("no data", "no_data")
+    limits = drilldown.m.metric("refund_rate_amount").thresholds
+    assert refund["threshold"] == f"warning from {limits.amber:.2f}%, alert from {limits.red:.2f}%"
+    assert refund["closed_url"] == f"/dashboard/metrics/refund_rate_amount/?month={month_of(store)}"
+    csat = next(row for row in page["rows"] if row["key"] == "csat")
+    limits = drilldown.m.metric("csat").thresholds
+    assert csat["threshold"] == f"warning below {limits.amber:.2f}%, alert below {limits.red:.2f}%"
+    explained = {item["key"]: item["closed_sentences"] for item in page["explained"]}
+    assert set(explained) == {"refund_rate_amount", "refund_rate_count"}
+    assert explained["refund_rate_amount"][0].startswith("SKU LAMP-01 drove 86 %")
+    trend = page["trend"][0]["data"]
+    assert trend["values"][-2:] == [23.33, None]  # the closed month, then no data so far (a gap, not 0)
+    assert trend["statuses"][-2:] == ["red", "no_data"]
+    assert trend["threshold"] == 2.5
+    assert len(trend["labels"]) == 12
+    content = response.content.decode()
+    assert 'data-status="red"' in content
+    assert 'id="trend-refund_rate_amount"' in content
+    assert f'href="/dashboard/reports/{month_of(store)}.pdf"' in content
+
+
+def test_the_month_so_far_is_computed_live_with_its_explanations(client, manager_user, store):
+    start = drilldown.m.month_bounds(store.live)[0]
+    order = _order("#L-1", store.live, [(Product.objects.get(sku="MUG-01"), 10000)])
+    Order.objects.filter(pk=order.pk).update(placed_at=start + timedelta(seconds=1))
+    Payment.objects.filter(order=order).update(captured_at=start + timedelta(seconds=1))
+    _refund(order, 1000, start + timedelta(seconds=2), cause=RefundCause.GOODWILL, reason="Late delivery")
+    client.force_login(manager_user)
+    page = client.get("/dashboard/").context["page"]
+    refund = next(row for row in page["rows"] if row["key"] == "refund_rate_amount")
+    assert (refund["current"]["text"], refund["current"]["status"]) == ("10.00%", "red")
+    explained = {item["key"]: item["current_sentences"] for item in page["explained"]}
+    assert explained["refund_rate_amount"][0].startswith("SKU MUG-01 drove 100 %")
+    assert page["trend"][0]["data"]["values"][-1] == 10.0
+
+
+def test_the_alert_banner_shows_the_closed_months_alerts(client, manager_user):
+    built = build_store()
+    services.audit_month(built.month)  # alerts on: the refund rates closed red
+    client.force_login(manager_user)
+    response = client.get("/dashboard/")
+    alerts = {alert["metric"]: alert for alert in response.context["page"]["alerts"]}
+    assert set(alerts) >= {"refund_rate_amount", "refund_rate_count"}
+    assert alerts["refund_rate_amount"]["value"] == "23.33%"
+    assert alerts["refund_rate_amount"]["url"] == f"/dashboard/metrics/refund_rate_amount/?month={month_of(built)}"
+    assert b'data-testid="alert-banner"' in response.content
+
+
+def test_refund_rate_by_sku_then_the_lamp_then_its_reasons_then_its_return_cases(client, manager_user, store):
+    client.force_login(manager_user)
+    m = month_of(store)
+    by_sku = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku").context["page"]
+    assert [(r["code"], r["text"], r["status"], r["share_text"]) for r in by_sku["rows"]] == [
+        ("LAMP-01", "40.00%", "red", "85.71%"), ("MUG-01", "6.67%", "red", "14.29%")]
+    lamp_url = by_sku["rows"][0]["url"]
+    assert lamp_url == f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}"
+
+    lamp = client.get(lamp_url).context["page"]
+    assert lamp["row"]["text"] == "40.00%"
+    assert (lamp["row"]["numerator_text"], lamp["row"]["denominator_text"]) == ("$60.00", "$150.00")
+    # The lamp's 60.00: 50.00 through the return case, and its half of the 20.00 goodwill refund of order C.
+    assert [(r["code"], r["label"], r["refunds"], r["amount_minor"], r["share_text"]) for r in lamp["reasons"]] == [
+        ("defective", "Defective or damaged", 1, 5000, "83.33%"), ("Scratched", "Scratched", 1, 1000, "16.67%")]
+
+    cases = client.get(lamp["reasons"][0]["url"]).context["page"]
+    assert [(c["rma"], c["order"], c["amount_text"], c["case_url"]) for c in cases["cases"]] == [
+        ("R-LAMPCASE1", "#A-1", "$50.00", f"/desk/returns/{store.case.pk}/")]
+    every = client.get(lamp["cases_url"]).context["page"]
+    assert [c["order"] for c in every["cases"]] == ["#C-1", "#A-1"]  # newest refund first
+    assert every["cases"][0]["case_url"] == ""  # the goodwill refund has no return case
+
+
+def test_a_reason_row_leads_to_its_skus(client, manager_user, store):
+    client.force_login(manager_user)
+    page = client.get(f"/dashboard/metrics/refund_rate_amount/reason/Scratched/?month={month_of(store)}"
+                      ).context["page"]
+    assert [(r["code"], r["amount_minor"]) for r in page["reasons"]] == [("LAMP-01", 1000), ("MUG-01", 1000)]
+
+
+def test_a_market_row_breaks_the_metric_down_within_it(client, manager_user, store):
+    client.force_login(manager_user)
+    page = client.get(f"/dashboard/metrics/refund_rate_count/market/US/?month={month_of(store)}").context["page"]
+    assert page["row"]["text"] == "66.67%"
+    assert [(r["code"], r["refunds"]) for r in page["reasons"]] == [("defective", 1), ("Scratched", 1)]
+
+
+def test_a_row_of_another_metric_breaks_it_down_within_the_row_and_exports_that(client, manager_user, store):
+    client.force_login(manager_user)
+    m = month_of(store)
+    response = client.get(f"/dashboard/metrics/refund_promise_compliance/market/US/?month={m}")
+    page = response.context["page"]
+    assert (page["row"]["text"], page["row"]["status"]) == ("100.00%", "green")
+    assert page["reasons"] == []
+    assert [(part["dimension"], [(r["code"], r["text"]) for r in part["rows"]]) for part in page["within"]] == [
+        ("reason", [("defective", "100.00%")]), ("channel", [("api", "100.00%")]),
+        ("provider", [("stripe", "100.00%")])]
+    assert page["within"][0]["rows"][0]["url"] == (
+        f"/dashboard/metrics/refund_promise_compliance/reason/defective/?market=US&month={m}")
+    exported = client.get(f"/dashboard/metrics/refund_promise_compliance/market/US/?month={m}&format=csv")
+    assert exported.content.decode() == BOM + (
+        "month,metric,dimension,code,within,within_code,label,value,numerator,denominator,share\r\n"
+        f"{m},refund_promise_compliance,market,US,reason,defective,Defective or damaged,100.00,1,1,\r\n"
+        f"{m},refund_promise_compliance,market,US,channel,api,Store API,100.00,1,1,\r\n"
+        f"{m},refund_promise_compliance,market,US,provider,stripe,Stripe,100.00,1,1,\r\n")
+
+
+def test_csv_of_the_twelve_month_trend(client, manager_user, store):
+    client.force_login(manager_user)
+    lines = client.get("/dashboard/?format=csv&table=trend").content.decode().removeprefix(BOM).split("\r\n")
+    assert lines[0] == "month,metric,label,unit,value,status"
+    months = drilldown.trend_months()
+    assert lines[1:13] == [
+        f"{month:%Y-%m},refund_rate_amount,Refund rate (amount),percent,"
+        + ("23.33,red" if month == store.month else ",no_data") for month in months]
+    assert len(lines) == 1 + 12 * 11 + 1
+
+
+def test_filters_are_kept_in_every_link_and_a_wrong_one_is_named(client, manager_user, store):
+    client.force_login(manager_user)
+    m = month_of(store)
+    page = client.get("/dashboard/?market=US").context["page"]
+    refund = next(row for row in page["rows"] if row["key"] == "refund_rate_amount")
+    assert refund["closed"]["text"] == "23.33%"
+    assert refund["closed_url"] == f"/dashboard/metrics/refund_rate_amount/?market=US&month={m}"
+    assert page["csv_url"] == "/dashboard/?market=US&format=csv"
+    empty = client.get("/dashboard/?provider=paypal").context["page"]
+    assert next(r for r in empty["rows"] if r["key"] == "refund_rate_amount")["closed"]["status"] == "no_data"
+    wrong = client.get("/dashboard/?market=XX")
+    assert b'data-testid="filter-errors"' in wrong.content
+    assert next(r for r in wrong.context["page"]["rows"] if r["key"] == "refund_rate_amount")["closed"][
+        "text"] == "23.33%"  # the wrong filter is ignored, not applied as "nothing"
+
+
+def test_a_single_filter_reads_the_stored_breakdown_and_agrees_with_a_live_computation(store):
+    audit = MonthlyAudit.objects.get(month=store.month)
+    for filters in (drilldown.m.Filters(market="US"), drilldown.m.Filters(provider="stripe"),
+                    drilldown.m.Filters(channel="api"), drilldown.m.Filters(channel="whatsapp")):
+        stored = drilldown.stored_values(audit, filters)
+        start, end = drilldown.m.month_bounds(store.month)
+        live = drilldown.m.period_metrics(start=start, end=end, filters=filters)
+        assert {k: (v.value, v.status) for k, v in stored.items()} == {
+            k: (v.value, v.status) for k, v in live.items()}, filters
+
+
+def test_stored_explanations_are_worded_again_from_the_stored_breakdowns_in_another_language(store):
+    audit = MonthlyAudit.objects.get(month=store.month)
+    assert drilldown.stored_explanations(audit, "en") is audit.explanations
+    # English of another region: worded again from the stored rows, the same sentences as computed.
+    assert drilldown.stored_explanations(audit, "en-au") == audit.explanations
+    assert set(audit.explanations) == {"refund_rate_amount", "refund_rate_count"}
+
+
+# -- exports -----------------------------------------------------------------------------------------------------
+
+def test_csv_of_the_breakdown_reasons_and_cases_exactly(client, manager_user, store):
+    client.force_login(manager_user)
+    m = month_of(store)
+    breakdown = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku&format=csv")
+    assert breakdown["Content-Type"] == "text/csv; charset=utf-8"
+    assert breakdown["Content-Disposition"] == f'attachment; filename="refund_rate_amount-sku-{m}.csv"'
+    assert breakdown.content.decode() == BOM + (
+        "month,metric,dimension,code,label,value,numerator,denominator,share\r\n"
+        f"{m},refund_rate_amount,sku,LAMP-01,LAMP-01 · Nordic LED table lamp,40.00,6000,15000,85.71\r\n"
+        f"{m},refund_rate_amount,sku,MUG-01,MUG-01 · Stoneware mug,6.67,1000,15000,14.29\r\n")
+    reasons = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}&format=csv")
+    assert reasons.content.decode() == BOM + (
+        "month,metric,dimension,code,reason,reason_label,refunds,orders,amount_minor,currency,share\r\n"
+        f"{m},refund_rate_amount,sku,LAMP-01,defective,Defective or damaged,1,1,5000,USD,83.33\r\n"
+        f"{m},refund_rate_amount,sku,LAMP-01,Scratched,Scratched,1,1,1000,USD,16.67\r\n")
+    cases = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/cases/?month={m}&format=csv")
+    case_time = store.case_refund.succeeded_at.astimezone(drilldown.store_tz()).isoformat(timespec="seconds")
+    goodwill_time = store.goodwill_refund.succeeded_at.astimezone(drilldown.store_tz()).isoformat(
+        timespec="seconds")
+    assert cases.content.decode() == BOM + (
+        "refunded_at,order,market,amount_minor,currency,cause,reason,reason_label,rma,case_status\r\n"
+        f"{goodwill_time},#C-1,US,2000,USD,goodwill,Scratched,Scratched,,\r\n"
+        f"{case_time},#A-1,US,5000,USD,return,defective,Defective or damaged,R-LAMPCASE1,resolved\r\n")
+
+
+def test_csv_of_the_overview_with_its_filters(client, manager_user, store):
+    client.force_login(manager_user)
+    m, live = month_of(store), f"{store.live:%Y-%m}"
+    lines = client.get("/dashboard/?market=US&format=csv").content.decode().removeprefix(BOM).split("\r\n")
+    assert lines[0] == "month,period,metric,label,unit,value,numerator,denominator,status"
+    assert lines[1] == f"{m},closed,refund_rate_amount,Refund rate (amount),percent,23.33,7000,30000,red"
+    assert lines[2] == f"{m},closed,refund_rate_count,Refund rate (orders),percent,66.67,2,3,red"
+    assert lines[12] == f"{live},live,refund_rate_amount,Refund rate (amount),percent,,0,0,no_data"
+    assert len(lines) == 1 + 2 * 11 + 1  # header, eleven metrics per month, the final line break
+    factories.market("DE")  # a market without sales
+    other = client.get("/dashboard/?market=DE&format=csv").content.decode().split("\r\n")
+    assert other[1] == f"{m},closed,refund_rate_amount,Refund rate (amount),percent,,,,no_data"
+
+
+def test_the_pdf_report_in_english(client, manager_user, store):
+    client.force_login(manager_user)
+    response = client.get(f"/dashboard/reports/{month_of(store)}.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="audit-{month_of(store)}.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    text = pdf_text(response.content)
+    month = store.month.strftime("%B %Y")
+    for expected in (f"After-sales report {month}", "Refund rate (amount)", "23.33%", "warning from",
+                     f"{drilldown.m.metric('refund_rate_amount').thresholds.red:.2f}%", "Alert",
+                     "SKU LAMP-01 drove 86 % of refunds", "LAMP-01 · Nordic LED table lamp", "85.71%"):
+        assert expected in text, expected
+    assert b"/FontFile2" not in response.content  # Helvetica: nothing to embed
+
+
+def test_the_pdf_report_in_chinese_embeds_a_chinese_font(client, manager_user, store):
+    client.force_login(manager_user)
+    response = client.get(f"/dashboard/reports/{month_of(store)}.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.content.startswith(b"%PDF-")
+    assert b"/FontFile2" in response.content
+    assert b"WenQuanYiZenHei" in response.content
+    text = pdf_text(response.content)
+    assert f"{store.month.year}年{store.month.month}月" in text  # the month, written the Chinese way
+    assert "23.33%" in text
+    assert "LAMP-01 · Nordic LED table lamp" in text
+
+
+# -- query counts ------------------------------------------------------------------------------------------------
+
+def _more_data(store, n):
+    """``n`` more SKUs in the closed month, each sold and refunded: more breakdown rows, more refunds."""
+    for k in range(n):
+        product = Product.objects.create(sku=f"EXTRA-{k}", name=f"Extra {k}")
+        order = _order(f"#X-{k}", store.month, [(product, 10000), (Product.objects.get(sku="LAMP-01"), 10000)])
+        _refund(order, 3000, at(store.month, 20) + timedelta(minutes=k), cause=RefundCause.GOODWILL,
+                reason="Scratched")
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", [
+    "/dashboard/", "/dashboard/?market=US", "/dashboard/?market=US&provider=stripe",
+    "/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku",
+    "/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku&market=US",
+    "/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}",
+    "/dashboard/metrics/refund_rate_count/market/US/?month={m}",
+    "/dashboard/metrics/refund_promise_compliance/market/US/?month={m}",
+    "/dashboard/?format=csv&table=trend",
+    "/dashboard/metrics/refund_rate_amount/sku/LAMP-01/cases/?month={m}",
+    "/dashboard/metrics/refund_rate_amount/sku/LAMP-01/cases/?month={m}&format=csv",
+])
+def test_query_count_does_not_grow_with_the_rows_shown(client, manager_user, store, django_assert_num_queries,
+                                                        path):
+    client.force_login(manager_user)
+    url = path.format(m=month_of(store))
+    before = _queries(client, url)
+    _more_data(store, 6)
+    services.audit_month(store.month, recompute=True, alerts=False)
+    with django_assert_num_queries(before):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,156 @@
+"""The manager dashboard in a real browser on the demo store: the refund rate stands out, the manager drills down
+to the lamp, its return reasons and its return cases, and exports the CSV; an agent is refused. Screenshots of
+every step in the test's output folder."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from aftersales.audit import drilldown
+from aftersales.audit.metrics import month_bounds
+from aftersales.audit.services import audit_backfill
+from aftersales.choices import RefundStatus
+from aftersales.demo_data import seed_demo_data
+from aftersales.demo_data.catalogue import LAMP_SKU
+from aftersales.models import MonthlyAudit, Refund
+from policies.choices import ReturnReason
+from returns.choices import CaseStatus
+from returns.models import ReturnCase, ReturnLine
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.locator("#id_username").fill(username)  # by id: the labels are in the browser's language
+    page.locator("#id_password").fill("pw-" + username)
+    page.get_by_test_id("login-submit").click()
+
+
+def lamp_return_cases(month):
+    """What the return desk leaves behind when it refunds a return: a case with the lamp's line, and the refund
+    pointing at it. The demo ledger books the lamp's refunds without cases; the last closed month gets them here."""
+    start, end = month_bounds(month, drilldown.store_tz())
+    refunds = Refund.objects.filter(status=RefundStatus.SUCCEEDED, succeeded_at__gte=start, succeeded_at__lt=end,
+                                    order__lines__sku=LAMP_SKU).select_related("order")
+    cases = []
+    for refund in refunds:
+        case = ReturnCase.objects.create(
+            order=refund.order, customer=refund.order.customer, status=CaseStatus.RESOLVED,
+            reason=ReturnReason.DEFECTIVE, currency=refund.currency, estimate_minor=refund.amount_minor,
+            submitted_at=refund.succeeded_at - timedelta(days=9), resolved_at=refund.succeeded_at)
+        ReturnLine.objects.create(case=case, order_line=refund.order.lines.get(sku=LAMP_SKU), quantity=1,
+                                  refund_minor=refund.amount_minor)
+        Refund.objects.filter(pk=refund.pk).update(source_ref=f"returns.ReturnCase:{case.pk}")
+        cases.append(case)
+    return cases
+
+
+@pytest.fixture
+def demo_store():
+    seed_demo_data()
+    month = drilldown.shift_month(drilldown.live_month(), -1)
+    cases = lamp_return_cases(month)
+    audit_backfill()
+    return month, cases
+
+
+def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cases(
+        live_server, browser, manager_user, demo_store, output_path):
+    month, cases = demo_store
+    assert cases, "the demo store refunds the lamp every month"
+    audit = MonthlyAudit.objects.get(month=month)
+    stored = audit.metrics["refund_rate_amount"]
+    lamp_row = next(row for row in audit.breakdowns["refund_rate_amount"]["sku"] if row["code"] == LAMP_SKU)
+    assert Decimal(lamp_row["value"]) > 15  # the lamp stands out: ~20 % of its sales refunded, against ~2.5 % overall
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", accept_downloads=True)
+    page = context.new_page()
+    log_in(page, base, "manager")
+    page.goto(f"{base}/dashboard/")
+    refund_rate = page.locator("tr[data-metric=refund_rate_amount] [data-testid=closed]")
+    expect(refund_rate.get_by_test_id("status")).to_have_attribute("data-status", stored["status"])
+    expect(refund_rate.get_by_test_id("value")).to_have_text(f"{stored['value']}%")
+    expect(page.get_by_test_id("explanations").locator("[data-metric=refund_rate_amount]")).to_contain_text(
+        "SKU LAMP-01")
+    expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
+    page.screenshot(path=f"{output_path}/1-dashboard.png", full_page=True)
+
+    refund_rate.get_by_test_id("value").click()
+    expect(page.get_by_test_id("page-title")).to_have_text("Refund rate (amount)")
+    page.get_by_test_id("dimensions").locator("[data-dimension=sku]").click()
+    lamp = page.get_by_test_id("breakdown").locator(f"tr[data-code='{LAMP_SKU}']")
+    expect(lamp.get_by_test_id("status")).to_have_attribute("data-status", "red")
+    expect(lamp).to_contain_text(f"{lamp_row['value']}%")
+    page.screenshot(path=f"{output_path}/2-refund-rate-by-sku.png", full_page=True)
+
+    table = page.get_by_test_id("breakdown")
+    stored_rows = audit.breakdowns["refund_rate_amount"]["sku"]
+    highest = max(Decimal(row["value"]) for row in stored_rows)
+    header = table.locator("thead th").nth(1)
+    header.click()  # ascending
+    header.click()  # descending: the highest refund rate first
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(table.locator("tbody tr").first.locator("td").nth(1)).to_have_attribute("data-sort", str(highest))
+    page.get_by_test_id("table-filter").fill("lamp")
+    expect(table.locator("tbody tr:visible")).to_have_count(1)
+    page.get_by_test_id("table-filter").fill("")
+    expect(table.locator("tbody tr:visible")).to_have_count(len(stored_rows))
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-csv").click()
+    download = download_info.value
+    assert download.suggested_filename == f"refund_rate_amount-sku-{month:%Y-%m}.csv"
+    rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
+    assert [row["code"] for row in rows] == [row["code"] for row in audit.breakdowns["refund_rate_amount"]["sku"]]
+    assert next(row for row in rows if row["code"] == LAMP_SKU)["value"] == lamp_row["value"]
+
+    lamp.get_by_test_id("row-link").click()
+    expect(page.get_by_test_id("page-title")).to_contain_text(LAMP_SKU)
+    reason = page.get_by_test_id("reasons").locator("tr[data-code=defective]")
+    expect(reason).to_contain_text("Defective or damaged")
+    page.screenshot(path=f"{output_path}/3-lamp-reasons.png", full_page=True)
+
+    reason.get_by_test_id("reason-link").click()
+    links = page.get_by_test_id("cases").get_by_test_id("case-link")
+    expect(links).to_have_count(len(cases))
+    page.screenshot(path=f"{output_path}/4-lamp-return-cases.png", full_page=True)
+    newest = max(cases, key=lambda case: (case.resolved_at, case.pk))
+    expect(links.first).to_have_text(newest.rma)
+    links.first.click()
+    expect(page).to_have_url(f"{base}/desk/returns/{newest.pk}/")
+    expect(page.get_by_test_id("page-title")).to_contain_text(newest.rma)
+    page.screenshot(path=f"{output_path}/5-return-case-on-the-desk.png", full_page=True)
+    context.close()
+
+
+def test_an_agent_gets_403_on_the_dashboard(live_server, page, agent_user, output_path):
+    log_in(page, live_server.url, "agent")
+    response = page.goto(f"{live_server.url}/dashboard/metrics/refund_rate_amount/")
+    assert response.status == 403
+    page.screenshot(path=f"{output_path}/agent-403.png", full_page=True)
+
+
+def test_a_manager_on_a_phone_reads_the_dashboard_in_chinese_and_downloads_the_pdf(
+        live_server, browser, manager_user, demo_store, output_path):
+    month, _cases = demo_store
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    log_in(page, live_server.url, "manager")
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_test_id("overview")).to_contain_text(f"{month.year}年{month.month}月")
+    expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
+    page.screenshot(path=f"{output_path}/1-dashboard-zh-phone.png", full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-pdf").click()
+    download = download_info.value
+    assert download.suggested_filename == f"audit-{month:%Y-%m}.pdf"
+    content = download.path().read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert b"WenQuanYiZenHei" in content
+    context.close()

@@ -1,0 +1,113 @@
+"""Benchmark of the manager dashboard page (``make bench``, PostgreSQL; issue 9).
+
+Data: ``BENCH_DASHBOARD_ORDERS`` orders (default 1,000,000, about 60,000 refunds: ``tests/perf/generate.py``) over
+the 12 months before now, so the month in progress has its share too, and ``BENCH_DASHBOARD_TICKETS`` tickets
+(default 200,000, as the audit benchmark makes them). Every closed month is audited first (``audit_backfill``, as
+beat and ``make demo`` do); then ``/dashboard/`` is requested ``BENCH_DASHBOARD_REQUESTS`` times (default 200) by a
+logged-in manager through Django's test client (the whole request: middleware, session, the stored audits, the
+live month's ``period_metrics`` and explanations, the template).
+
+Figures: p50 / p95 / max of the page (target: p95 under 300 ms), its query count, and the same for one metric's
+breakdown page and the lamp-style drill-down row page of the top SKU.
+
+Run small first: ``BENCH_DASHBOARD_ORDERS=20000 BENCH_DASHBOARD_TICKETS=4000 make bench PYTEST_ARGS=-k dashboard``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from aftersales.audit import drilldown
+from aftersales.audit.services import audit_backfill
+from aftersales.models import MonthlyAudit
+from tests.perf.generate import generate
+from tests.perf.report import Report
+from tests.perf.test_bench_audit import _add_tickets
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db]
+
+ORDERS = int(os.environ.get("BENCH_DASHBOARD_ORDERS", "1000000"))
+TICKETS = int(os.environ.get("BENCH_DASHBOARD_TICKETS", "200000"))
+REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "200"))
+
+
+@pytest.fixture(scope="module")
+def audited_store(django_db_setup, django_db_blocker):
+    if connection.vendor != "postgresql":
+        pytest.skip("the dashboard benchmark runs on PostgreSQL (DATABASE_URL=postgres://…)")
+    with django_db_blocker.unblock():
+        end = datetime.now(UTC).replace(microsecond=0)
+        started = time.perf_counter()
+        generate(ORDERS, end=end, seed=11, progress=None)
+        _add_tickets(TICKETS, offset=0, end=end)
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        audits = audit_backfill()
+        yield {"load_seconds": loaded, "backfill_seconds": time.perf_counter() - started, "audits": len(audits)}
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def _measure(client: Client, url: str, count: int) -> tuple[list[float], int]:
+    queries = []
+
+    def counted(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        assert client.get(url).status_code == 200  # warm: imports, catalogues, the session
+    durations = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(url)
+        durations.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return durations, len(queries)
+
+
+def test_dashboard_page_p50_p95(audited_store, manager_user):
+    client = Client()
+    client.force_login(manager_user)
+    month = drilldown.shift_month(drilldown.live_month(), -1)
+    audit = MonthlyAudit.objects.filter(month=month).order_by("-revision").first()
+    assert audit is not None
+    top_sku = audit.breakdowns["refund_rate_amount"]["sku"][0]["code"]
+    pages = [
+        ("dashboard /dashboard/", "/dashboard/", REQUESTS),
+        ("refund rate by SKU", f"/dashboard/metrics/refund_rate_amount/?month={month:%Y-%m}&dimension=sku",
+         max(20, REQUESTS // 4)),
+        ("top SKU's reasons", f"/dashboard/metrics/refund_rate_amount/sku/{top_sku}/?month={month:%Y-%m}",
+         max(20, REQUESTS // 4)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM aftersales_order")
+        orders = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM aftersales_refund")
+        refunds = cursor.fetchone()[0]
+    report = Report("dashboard", {"db": connection.vendor, "orders": orders, "refunds": refunds,
+                                  "audited_months": audited_store["audits"], "month": f"{month:%Y-%m}"})
+    report.add("load (generator + generate_series)", audited_store["load_seconds"], "s")
+    report.add("audit backfill (every closed month)", audited_store["backfill_seconds"], "s")
+    results = {}
+    for label, url, count in pages:
+        durations, queries = _measure(client, url, count)
+        results[label] = durations
+        report.add(f"{label}: p50", statistics.median(durations), "ms", f"{count} requests")
+        report.add(f"{label}: p95", _percentile(durations, 0.95), "ms",
+                   "target < 300" if url == "/dashboard/" else "")
+        report.add(f"{label}: max", max(durations), "ms")
+        report.add(f"{label}: queries", queries, "", "constant whatever the data size (tested)")
+    report.emit()
