@@ -27,10 +27,7 @@ class DisputeSummary:
 
 def disputes_for_order(*, order_id: int) -> list[DisputeSummary]:
     """Every dispute of an order, oldest first (a refund desk checks this before refunding a disputed payment)."""
-    return [DisputeSummary(id=d.pk, provider=d.provider, provider_id=d.provider_id, status=d.status, stage=d.stage,
-                           reason=d.reason, currency=d.currency, amount_minor=d.amount_minor, respond_by=d.respond_by,
-                           internal_deadline=d.internal_deadline, outcome=d.outcome, is_open=d.status in OPEN_STATUSES)
-            for d in selectors.dispute_list_for_order(order_id=order_id)]
+    return [_summary(d) for d in selectors.dispute_list_for_order(order_id=order_id)]
 
 
 def order_has_open_dispute(*, order_id: int) -> bool:
@@ -39,10 +36,19 @@ def order_has_open_dispute(*, order_id: int) -> bool:
 
 def disputes_for_orders(*, order_ids) -> list[DisputeSummary]:
     """The disputes of several orders at once (the ticket desk's sidebar), newest first, in one query."""
-    return [DisputeSummary(id=d.pk, provider=d.provider, provider_id=d.provider_id, status=d.status, stage=d.stage,
-                           reason=d.reason, currency=d.currency, amount_minor=d.amount_minor, respond_by=d.respond_by,
-                           internal_deadline=d.internal_deadline, outcome=d.outcome, is_open=d.status in OPEN_STATUSES)
-            for d in selectors.disputes_for_orders(order_ids)]
+    return [_summary(d) for d in selectors.disputes_for_orders(order_ids)]
+
+
+def dispute_incidents(*, limit: int = 20) -> list[DisputeSummary]:
+    """Open disputes past their internal deadline without a response, most overdue first (the dashboard's incidents;
+    one query)."""
+    return [_summary(d) for d in selectors.dispute_incidents()[:limit]]
+
+
+def _summary(d) -> DisputeSummary:
+    return DisputeSummary(id=d.pk, provider=d.provider, provider_id=d.provider_id, status=d.status, stage=d.stage,
+                          reason=d.reason, currency=d.currency, amount_minor=d.amount_minor, respond_by=d.respond_by,
+                          internal_deadline=d.internal_deadline, outcome=d.outcome, is_open=d.status in OPEN_STATUSES)
 
 
 # -- outcomes and risk (``disputes.risk``): counts and the card-network lines, for the dashboard -------------------

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from aftersales.audit import drilldown, exports, pages
 from aftersales.audit import metrics as m
 from aftersales.dashboard_forms import DashboardFilterForm
+from disputes import api as disputes_api
 
 manager_required = permission_required("aftersales.access_dashboard", raise_exception=True)
 
@@ -66,7 +67,10 @@ def index(request):
         if request.GET.get("table") == "trend":
             return exports.csv_response(exports.trend_table(data), f"dashboard-trend-{data.current.month:%Y-%m}.csv")
         return exports.csv_response(exports.overview_table(data), f"dashboard-{data.current.month:%Y-%m}.csv")
-    return render(request, "aftersales/dashboard/index.html", {"form": form, "page": page, "data": data})
+    return render(request, "aftersales/dashboard/index.html", {
+        "form": form, "page": page, "data": data,
+        # Disputes that need a manager now: past their deadline without a response, and crossed risk lines.
+        "incidents": disputes_api.dispute_incidents(), "risk_alerts": disputes_api.risk_alerts_open()})
 
 
 @login_required

@@ -366,3 +366,30 @@ def test_query_count_does_not_grow_with_the_rows_shown(client, manager_user, sto
     services.audit_month(store.month, recompute=True, alerts=False)
     with django_assert_num_queries(before):
         assert client.get(url).status_code == 200
+
+
+def test_disputes_past_their_deadline_and_risk_alerts_are_shown_to_the_manager(client, manager_user):
+    from django.utils import timezone
+
+    from disputes.models import Dispute, DisputeAlert
+    from disputes.services import disputes_scan
+
+    now = timezone.now()
+    late = Dispute.objects.create(
+        provider="paypal", provider_id="PP-D-LATE", reason="product_not_received", status="needs_response",
+        amount_minor=4990, currency="EUR", opened_at=now - timedelta(days=9), respond_by=now + timedelta(days=1),
+        internal_deadline=now - timedelta(hours=3))
+    Dispute.objects.create(
+        provider="stripe", provider_id="dp_in_time", reason="fraudulent", status="needs_response", amount_minor=100,
+        currency="USD", opened_at=now, respond_by=now + timedelta(days=9), internal_deadline=now + timedelta(days=7))
+    client.force_login(manager_user)
+    assert b'data-testid="dispute-incidents"' not in client.get("/dashboard/").content  # not flagged before the scan
+
+    disputes_scan(now=now)
+    assert DisputeAlert.objects.filter(dispute=late, kind=DisputeAlert.Kind.OVERDUE_INCIDENT).count() == 1
+    response = client.get("/dashboard/")
+    assert [d.provider_id for d in response.context["incidents"]] == ["PP-D-LATE"]
+    page = response.content.decode()
+    assert 'data-testid="dispute-incidents"' in page
+    assert f'href="/desk/disputes/{late.pk}/"' in page
+    assert "dp_in_time" not in page
