@@ -22,6 +22,7 @@ from aftersales.money import CurrencyError, format_money, to_minor
 
 from .. import desk_selectors as selectors
 from .. import services
+from ..choices import OPEN_STATUSES
 from ..desk_forms import InspectForm, QueueFilterForm, RefundForm, RejectForm
 from ..models import ReturnCase, ReturnLine, ReturnPhoto
 
@@ -43,12 +44,19 @@ def queue(request):
     today = timezone.localdate()
     rows = []
     for case in page:
-        left = selectors.days_left(case.refund_deadline, today)
-        rows.append({"case": case, "days_left": left, "clock": selectors.clock_class(left)})
+        left = _refund_days_left(case, today)
+        rows.append({"case": case, "days_left": left, "days_late": -left if left is not None and left < 0 else 0,
+                     "clock": selectors.clock_class(left)})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "returns/desk/queue.html", {"form": form, "rows": rows, "page": page,
                                                         "query": query.urlencode(), "sort": filters.sort})
+
+
+def _refund_days_left(case, today):
+    """Days until the refund deadline while the refund is still owed; ``None`` once the case is settled (resolved,
+    closed, rejected, cancelled, expired): a refunded case is never shown as late."""
+    return selectors.days_left(case.refund_deadline, today) if case.status in OPEN_STATUSES else None
 
 
 @login_required
@@ -58,7 +66,7 @@ def detail(request, pk):
         case = selectors.return_case_for_desk(pk)
     except ReturnCase.DoesNotExist:
         raise Http404 from None
-    left = selectors.days_left(case.refund_deadline)
+    left = _refund_days_left(case, timezone.localdate())
     return render(request, "returns/desk/detail.html", {
         "case": case, "days_left": left, "clock": selectors.clock_class(left),
         "refunds": selectors.refunds_of(case), "reject_form": RejectForm(), "refund_form": RefundForm(),

@@ -53,6 +53,20 @@ def test_queue_filters_and_the_refund_clock(agent_client):
     assert de.rma not in by_order
 
 
+def test_a_settled_case_shows_no_refund_clock_however_old_its_deadline(agent_client):
+    market_with_policy("DE")
+    owed, settled = new_case("DE"), new_case("DE")
+    late = timezone.localdate() - timedelta(days=3)
+    ReturnCase.objects.filter(pk__in=[owed.pk, settled.pk]).update(refund_deadline=late)
+    ReturnCase.objects.filter(pk=settled.pk).update(status=CaseStatus.RESOLVED)
+    html = agent_client.get("/desk/returns/?status=").content.decode()
+    owed_row, settled_row = (html[html.index(f'data-rma="{case.rma}"'):] for case in (owed, settled))
+    assert 'data-testid="clock">3 days late' in owed_row[:owed_row.index("</tr>")]
+    assert 'data-testid="clock">—' in settled_row[:settled_row.index("</tr>")]
+    assert "Refund due" in agent_client.get(f"/desk/returns/{owed.pk}/").content.decode()
+    assert "Refund due" not in agent_client.get(f"/desk/returns/{settled.pk}/").content.decode()
+
+
 def test_queue_query_count_does_not_grow_with_rows(agent_client, django_assert_max_num_queries):
     market_with_policy()
     new_case()
