@@ -39,6 +39,7 @@ class SeedResult:
     refund_rate: float = 0.0
     lamp_refund_share: float = 0.0
     seconds: float = 0.0
+    return_cases: dict = field(default_factory=dict)  # {"cases", "lamp_cases", "kept"} made by this run
 
 
 @dataclass(slots=True)

@@ -7,7 +7,9 @@ dated after it (a parcel still travelling at the anchor simply has no delivery y
 
 The parts: ``catalogue`` (fixed facts: markets, products, places, carriers), ``builder`` (the rows),
 ``ledger`` (the refunds, planned to a believable refund rate, ~20 % for the lamp ``LAMP-01``), ``common``
-(what they share). This module is the door: build, check, remove.
+(what they share). This module is the door: build, check, remove. Where the returns app is installed, its
+``demo_returns_seed`` then gives the return refunds their return cases (in the same transaction; a store built
+before that step existed gets them on the next run), and ``delete_demo_data`` removes those cases first.
 
 Rows are written with ``bulk_create`` in batches inside one transaction. Historic timestamps need the
 ``auto_now``/``auto_now_add`` fields switched off while writing (``historic_timestamps``): this is a
@@ -21,6 +23,7 @@ import random
 import time
 from datetime import date
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
@@ -71,11 +74,23 @@ def seed_demo_data(*, today: date | None = None, orders: int = DEFAULT_ORDERS, s
             delete_demo_data()
         existing = demo_data_exists()
         if existing:
-            return SeedResult(created=False, orders=existing)
-        builder = Builder(random.Random(seed), anchor_for(today), orders)  # noqa: S311 (demo data, not secrets)
-        result = builder.build()
+            result = SeedResult(created=False, orders=existing)
+        else:
+            builder = Builder(random.Random(seed), anchor_for(today), orders)  # noqa: S311 (demo data, not secrets)
+            result = builder.build()
+        # A store built before the return cases were part of the demo gets them now; otherwise nothing happens.
+        result.return_cases = _return_cases(seed=seed, end=result.end or anchor_for(today))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _return_cases(*, seed: int, end) -> dict[str, int]:
+    """The return cases behind the return refunds (``returns.demo``), where the returns app is installed."""
+    if not apps.is_installed("returns"):
+        return {}
+    from returns.api import demo_returns_seed
+
+    return demo_returns_seed(seed=seed, end=end)
 
 
 class DemoDataInUse(DemoDataError):
@@ -90,6 +105,10 @@ def delete_demo_data() -> dict[str, int]:
     deleted = {}
     try:
         with transaction.atomic():
+            if apps.is_installed("returns"):  # the return cases of demo orders (``returns.demo``) go first
+                from returns.api import demo_returns_delete
+
+                deleted["return cases"] = demo_returns_delete()
             for label, queryset in [
                 ("refund events", RefundEvent.objects.filter(refund__order__in=demo)),
                 ("refunds", Refund.objects.filter(order__in=demo)),

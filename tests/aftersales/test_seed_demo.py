@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: a believable year of store data, built fast, the same every time, loaded once.
+"""``manage.py seed_demo``: a believable year of store data, built fast, the same every time, loaded once, with
+the return cases behind its return refunds.
 
 The store is built once for the module (outside the per-test transactions) and removed afterwards; each
 test reads it with ORM aggregates, the way the dashboard will.
@@ -6,7 +7,7 @@ test reads it with ORM aggregates, the way the dashboard will.
 
 import io
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,8 @@ from aftersales.models import (
     Shipment,
     TrackingEvent,
 )
+from returns.choices import CaseStatus
+from returns.models import ReturnCase, ReturnEvent, ReturnLine
 
 TODAY = "2026-03-18"  # the data then covers March 2025 to February 2026
 ANCHOR = datetime(2026, 3, 1, tzinfo=UTC)
@@ -190,6 +193,73 @@ def test_the_lamp_is_refunded_for_about_a_fifth_of_its_sales(demo):
     assert share > 4 * overall  # the outlier a manager should spot
 
 
+def case_of(refund):
+    """The return case a refund points at (``source_ref``), or None."""
+    prefix = "returns.ReturnCase:"
+    return ReturnCase.objects.get(pk=int(refund.source_ref[len(prefix):])) if refund.source_ref.startswith(
+        prefix) else None
+
+
+def test_each_lamp_refund_of_a_return_belongs_to_a_resolved_return_case_with_its_reason_and_line(demo):
+    lamp_refunds = Refund.objects.filter(order__lines__sku="LAMP-01", cause=RefundCause.RETURN).select_related(
+        "order")
+    assert 15 <= lamp_refunds.count() <= 40
+    for refund in lamp_refunds:
+        case = case_of(refund)
+        assert case is not None, refund.reason
+        assert (case.order_id, case.customer_id, case.kind, case.currency) == (
+            refund.order_id, refund.order.customer_id, "return", refund.currency)
+        assert case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+        assert case.estimate_minor - case.deductions_minor == refund.amount_minor  # what the case paid is the refund
+        assert case.comment == refund.reason.removeprefix("LAMP-01: ")  # the customer's words
+        [line] = case.lines.all()
+        assert (line.order_line.sku, line.quantity) == ("LAMP-01", line.order_line.quantity)
+        assert (line.grade, line.disposition) == ("C", "return_to_supplier")
+        assert case.submitted_at < case.received_at < case.resolved_at == refund.created_at < refund.succeeded_at
+    lamp_cases = ReturnCase.objects.filter(lines__order_line__sku="LAMP-01")
+    assert lamp_cases.count() == lamp_refunds.count()
+    reasons = dict(lamp_cases.values_list("reason").annotate(n=Count("pk")))
+    assert set(reasons) == {"defective", "not_as_described"}  # four of its five complaints are faults
+    assert reasons["defective"] > reasons["not_as_described"]
+
+
+def test_most_other_return_refunds_have_a_case_and_no_other_refund_has_one(demo):
+    others = Refund.objects.filter(cause=RefundCause.RETURN).exclude(order__lines__sku="LAMP-01")
+    with_case = others.filter(source_ref__startswith="returns.ReturnCase:").count()
+    assert 0.6 <= with_case / others.count() <= 0.9
+    assert Refund.objects.exclude(cause=RefundCause.RETURN).exclude(source_ref="").count() == 0
+    cases = ReturnCase.objects.all()
+    assert cases.count() == with_case + Refund.objects.filter(cause=RefundCause.RETURN,
+                                                              order__lines__sku="LAMP-01").count()
+    # one refund per case, none paid twice
+    assert Refund.objects.exclude(source_ref="").values("source_ref").distinct().count() == cases.count()
+    assert set(cases.values_list("reason", flat=True)) <= {"wrong_size", "not_as_described", "changed_mind",
+                                                           "defective"}
+
+
+def test_the_return_cases_follow_the_desk_timeline_and_end_before_the_anchor(demo):
+    tz = ZoneInfo(settings.STORE_TIME_ZONE)
+    kept = ReturnCase.objects.filter(resolution="keep_item")
+    assert kept.count() > 0
+    assert kept.filter(received_at__isnull=False).count() == 0
+    for case in ReturnCase.objects.prefetch_related("events", "lines"):
+        steps = [event.to_status for event in case.events.all()]
+        if case.resolution == "keep_item":
+            expected = ["draft", "submitted", "approved_keep_item", "resolved"]
+        else:
+            expected = ["draft", "submitted", "approved", "awaiting_shipment", "in_transit", "received", "inspected",
+                        "resolved"]
+            assert all(line.inspected_at for line in case.lines.all())
+        closed = case.resolved_at + timedelta(days=14) < ANCHOR
+        assert steps == expected + (["closed"] if closed else [])
+        assert case.status == ("closed" if closed else "resolved")
+        times = [event.at for event in case.events.all()]
+        assert times == sorted(times)
+        assert times[-1] < ANCHOR
+        assert case.refund_deadline == case.submitted_at.astimezone(tz).date() + timedelta(days=14)
+        assert case.created_at == times[0] < case.submitted_at == times[1]
+
+
 def test_monthly_refund_rate_is_between_2_and_4_percent_in_most_months(demo):
     tz = ZoneInfo(settings.STORE_TIME_ZONE)
     sales = dict(Payment.objects.annotate(month=TruncMonth("captured_at", tzinfo=tz)).values_list("month")
@@ -204,21 +274,56 @@ def test_monthly_refund_rate_is_between_2_and_4_percent_in_most_months(demo):
     assert len(within) >= 10, {m.date().isoformat(): round(100 * r, 2) for m, r in rates.items()}
     assert all(0.01 <= rate <= 0.05 for rate in rates.values())
     assert 0.02 <= float(sum(refunds.values()) / sum(sales.values())) <= 0.04
+    last_closed = max(rates)
+    assert last_closed.date() == date(2026, 2, 1)
+    assert rates[last_closed] >= 0.028  # the dashboard opens on a red refund rate (the red line is 2.5 %)
+
+
+def return_rows():
+    return (list(ReturnCase.objects.order_by("rma").values_list(
+                "rma", "order__number", "reason", "status", "resolution", "estimate_minor", "deductions_minor",
+                "refund_deadline", "submitted_at", "resolved_at")),
+            list(ReturnLine.objects.order_by("case__rma").values_list("case__rma", "order_line__sku", "quantity",
+                                                                      "refund_minor", "grade", "disposition")),
+            list(ReturnEvent.objects.order_by("case__rma", "at", "to_status").values_list(
+                "case__rma", "from_status", "to_status", "at", "note")),
+            sorted((refund.order.number, refund.amount_minor, case_of(refund).rma) for refund in
+                   Refund.objects.exclude(source_ref="").select_related("order")))
 
 
 def test_a_second_run_does_nothing_and_says_so(demo):
-    before = (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count())
+    before = (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count(), return_rows())
     output, seconds = seed()
     assert "already loaded (5,000 orders): nothing to do" in output
-    assert (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count()) == before
+    assert "return cases" not in output
+    assert (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count(), return_rows()) == before
     assert seconds < 5
+
+
+def test_the_first_run_says_how_many_return_cases_it_made(demo):
+    cases = ReturnCase.objects.count()
+    lamp = ReturnCase.objects.filter(lines__order_line__sku="LAMP-01").count()
+    kept = ReturnCase.objects.filter(resolution="keep_item").count()
+    assert (f"{cases} return cases behind the return refunds ({lamp} of LAMP-01, {kept} kept by the customer)."
+            in demo["output"])
+
+
+def test_a_store_seeded_before_the_return_cases_gets_the_same_cases_on_the_next_run(demo):
+    before = return_rows()
+    ReturnCase.objects.all().delete()
+    Refund.objects.update(source_ref="")
+    output, _seconds = seed()
+    assert "already loaded (5,000 orders): nothing to do" in output
+    assert f"{len(before[0])} return cases behind the return refunds" in output
+    assert return_rows() == before
 
 
 def snapshot():
     return (list(Order.objects.order_by("number").values_list("number", "currency", "total_minor", "placed_at")),
             list(Refund.objects.order_by("order__number", "amount_minor")
                  .values_list("order__number", "amount_minor", "cause", "succeeded_at")),
-            list(Shipment.objects.order_by("order__number").values_list("order__number", "tracking_number")))
+            list(Shipment.objects.order_by("order__number").values_list("order__number", "tracking_number")),
+            return_rows())
 
 
 def test_reset_rebuilds_exactly_the_same_store(demo):
@@ -237,6 +342,8 @@ def test_demo_rows_are_removed_but_other_data_is_kept(demo):
     assert deleted["orders"] == 5000
     assert list(Order.objects.all()) == [own]
     assert Refund.objects.count() == Shipment.objects.count() == 0
+    assert deleted["return cases"] > 0
+    assert ReturnCase.objects.count() == ReturnLine.objects.count() == ReturnEvent.objects.count() == 0
 
 
 @pytest.mark.parametrize(("zone", "now", "expected"), [

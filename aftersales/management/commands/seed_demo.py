@@ -1,8 +1,9 @@
 """``manage.py seed_demo [--reset] [--today YYYY-MM-DD] [--orders N] [--seed S]``: load the demo store.
 
 A year of believable data (six markets, ~40 products, ~5,000 orders with payments, shipments, tracking,
-proof of delivery and refunds) built by ``aftersales.demo_data``: deterministic, and idempotent: when demo
-data exists it does nothing and says so; ``--reset`` removes the demo rows and builds them again.
+proof of delivery and refunds, and the return cases behind the return refunds) built by
+``aftersales.demo_data``: deterministic, and idempotent: when demo data exists it does nothing and says so;
+``--reset`` removes the demo rows and builds them again.
 ``make demo`` runs it through ``manage.py demo``.
 """
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo data is already loaded (%(orders)s orders): nothing to do. "
                                 "Run seed_demo --reset to build it again.")
                               % {"orders": number_format(result.orders, force_grouping=True)})
+            if result.return_cases.get("cases"):
+                self.stdout.write(self._cases(result.return_cases))
             return
         counts = result.counts
         self.stdout.write(self.style.SUCCESS(
@@ -62,3 +65,11 @@ class Command(BaseCommand):
         rates = _("Refund rate over the year: %(rate).1f %% of captured sales; %(sku)s: %(lamp).0f %% of its sales."
                   ) % {"rate": 100 * result.refund_rate, "sku": LAMP_SKU, "lamp": 100 * result.lamp_refund_share}
         self.stdout.write(f"  {made}\n  {rates}")
+        if result.return_cases:
+            self.stdout.write(self._cases(result.return_cases))
+
+    @staticmethod
+    def _cases(made: dict) -> str:
+        return "  " + _("%(cases)s return cases behind the return refunds (%(lamp)s of %(sku)s, %(kept)s kept by the "
+                        "customer).") % {"cases": made["cases"], "lamp": made["lamp_cases"], "sku": LAMP_SKU,
+                                        "kept": made["kept"]}
