@@ -17,7 +17,6 @@ The wall clock is frozen with ``time_machine`` far from the simulated times, so 
 
 import random
 import re
-import threading
 import time
 from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
@@ -45,6 +44,7 @@ from disputes.services import (
 )
 from disputes.tasks import disputes_scan_task
 from tests import factories
+from tests.concurrency import at_once
 from tests.disputes.submission_support import FakePacket, fake_packet_installer, queued_ids
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -356,23 +356,8 @@ def test_two_scans_at_the_same_instant_record_once(staff):
 def test_two_concurrent_scanners_record_and_mail_each_alert_once(require_postgres, staff):
     now = START + timedelta(days=20)
     disputes = [_one(deadline=now - timedelta(hours=hours)) for hours in range(1, 21)]
-    barrier, results, errors = threading.Barrier(2), [], []
-
-    def scanner():
-        try:
-            barrier.wait()
-            results.append(disputes_scan(now=now))
-        except Exception as error:  # surfaced by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scanner) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(*[lambda: disputes_scan(now=now)] * 2)
+    assert all(isinstance(result, dict) for result in results), results
     assert sum(sum(result.values()) for result in results) == 3 * len(disputes)
     assert DisputeAlert.objects.count() == 3 * len(disputes)
     assert len(mail.outbox) == 2 * len(disputes)

@@ -12,7 +12,6 @@ out by hand:
 * the page is for managers only; its query count does not grow with the disputes; acknowledging works once.
 """
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -31,6 +30,7 @@ from disputes.risk_services import risk_alert_acknowledge, risk_check
 from disputes.schedule import ENTRIES
 from disputes.tasks import disputes_risk_check_task
 from tests import factories
+from tests.concurrency import at_once
 
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 NOV = datetime(2026, 11, 15, 9, 0, tzinfo=UTC)
@@ -314,23 +314,8 @@ def test_a_failed_send_records_nothing_and_the_next_check_retries(managers):
 def test_two_concurrent_checks_record_and_mail_once(require_postgres, managers):
     _november_and_december()
     _two_paypal_losses()
-    barrier, results, errors = threading.Barrier(2), [], []
-
-    def checker():
-        try:
-            barrier.wait()
-            results.append(risk_check(now=NOW))
-        except Exception as error:  # surfaced by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=checker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(*[lambda: risk_check(now=NOW)] * 2)
+    assert all(isinstance(result, dict) for result in results), results
     assert sum(sum(result.values()) for result in results) == 6
     assert RiskAlert.objects.count() == 6
     assert len(mail.outbox) == 6

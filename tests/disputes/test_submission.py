@@ -13,7 +13,6 @@ HTTP is intercepted with ``responses`` (ordered, every answer used, nothing else
 """
 
 import json
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import parse_qsl
@@ -21,7 +20,6 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 import responses
-from django.db import connection
 from django.utils import timezone
 
 from aftersales.models import Refund
@@ -40,6 +38,7 @@ from disputes.submission import (
 )
 from disputes.tasks import dispute_submit_task
 from tests import factories
+from tests.concurrency import at_once
 from tests.disputes.submission_support import document, fake_packet_installer, intercepted
 
 STRIPE_KEY = "sk_test_submission_51Hx"
@@ -363,25 +362,10 @@ def test_two_concurrent_submissions_send_once(require_postgres, http, fake_packe
         return 200, {}, json.dumps({"id": dispute.provider_id, "object": "dispute", "status": "under_review"})
 
     http.add_callback(responses.POST, f"{STRIPE_API}/disputes/{dispute.provider_id}", callback=slow_stripe)
-    barrier, outcomes = threading.Barrier(2), []
-
-    def agent(user):
-        try:
-            barrier.wait()
-            dispute_submit(dispute_id=dispute.pk, user=user)
-            outcomes.append("sent")
-        except SubmissionRefused as refused:
-            outcomes.append(refused.message)
-        except Exception as error:  # surfaced by the assertion below
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=agent, args=(user,)) for user in (agent_user, manager_user)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: dispute_submit(dispute_id=dispute.pk, user=agent_user),
+                      lambda: dispute_submit(dispute_id=dispute.pk, user=manager_user))
+    outcomes = [result.message if isinstance(result, SubmissionRefused) else "sent" if result is None
+                else repr(result) for result in results]
     assert sorted(outcomes) == ["A submission of this dispute is already in flight; wait for its answer.", "sent"]
     assert len(http.calls) == 1
     fresh = Dispute.objects.get(pk=dispute.pk)

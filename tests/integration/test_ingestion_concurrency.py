@@ -4,11 +4,9 @@ A store retries, Shopify redelivers, two workers pick up twin events: the unique
 services' retry-on-conflict make every caller succeed with one row in the end (STYLE #9).
 """
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from aftersales.choices import ShipmentStatus
 from aftersales.models import (
@@ -35,33 +33,11 @@ from aftersales.services.ingestion import (
     tracking_event_record,
 )
 from tests import factories
+from tests.concurrency import at_once
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 CALLERS = 10
-
-
-def at_once(call):
-    barrier = threading.Barrier(CALLERS)
-    outcomes, lock = [], threading.Lock()
-
-    def run():
-        barrier.wait()
-        try:
-            result = call()
-        except Exception as error:  # reported as the outcome: the assertion shows it
-            result = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(CALLERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_ten_simultaneous_deliveries_of_one_order_make_one_order_and_one_customer(require_postgres):
@@ -74,7 +50,7 @@ def test_ten_simultaneous_deliveries_of_one_order_make_one_order_and_one_custome
         payments=(PaymentData(provider="stripe", provider_payment_id="ch_race", amount_minor=3000,
                               captured_minor=3000),))
 
-    outcomes = at_once(lambda: order_upsert(data=data)[1])
+    outcomes = at_once(*[lambda: order_upsert(data=data)[1]] * CALLERS)
 
     assert sorted(outcomes, key=str) == [False] * (CALLERS - 1) + [True]  # one created, the rest updated it
     assert (Order.objects.count(), OrderLine.objects.count(), Payment.objects.count()) == (1, 2, 1)
@@ -86,7 +62,7 @@ def test_ten_simultaneous_copies_of_one_tracking_event_record_it_once(require_po
     data = TrackingEventData(shipment=ShipmentRef(tracking_number="RACE123"), external_id="cp-1",
                              occurred_at=datetime(2026, 5, 3, tzinfo=UTC), status=ShipmentStatus.DELIVERED)
 
-    outcomes = at_once(lambda: tracking_event_record(data=data)[1])
+    outcomes = at_once(*[lambda: tracking_event_record(data=data)[1]] * CALLERS)
 
     assert sorted(outcomes, key=str) == [False] * (CALLERS - 1) + [True]
     assert TrackingEvent.objects.filter(shipment=shipment).count() == 1
@@ -98,7 +74,7 @@ def test_ten_simultaneous_deliveries_of_one_shipment_make_one_shipment(require_p
     data = ShipmentData(order_source=order.source, order_external_id="race-2", external_id="f-1", carrier="DHL",
                         tracking_number="RACE456", items=(ShipmentItemData(sku=line.sku, quantity=1),))
 
-    outcomes = at_once(lambda: shipment_upsert(data=data)[1])
+    outcomes = at_once(*[lambda: shipment_upsert(data=data)[1]] * CALLERS)
 
     assert sorted(outcomes, key=str) == [False] * (CALLERS - 1) + [True]
     assert (Shipment.objects.count(), ShipmentItem.objects.count()) == (1, 1)

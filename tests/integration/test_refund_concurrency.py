@@ -1,15 +1,13 @@
 """Twenty concurrent refund attempts on one payment never refund more than was captured (row lock)."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from aftersales.choices import RefundCause, RefundSource
 from aftersales.models import Refund
 from aftersales.services.refunds import refund_create, refunded_minor
 from tests import factories
+from tests.concurrency import at_once
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -17,29 +15,14 @@ ATTEMPTS = 20
 
 
 def fire(payment, amount, keys):
-    barrier = threading.Barrier(ATTEMPTS)
-    outcomes = []
-    lock = threading.Lock()
-
+    """``ATTEMPTS`` refunds of ``amount`` at once; each outcome is "created" or the refusal's code."""
     def attempt(index):
-        barrier.wait()
-        try:
-            refund_create(payment=payment, amount_minor=amount, cause=RefundCause.GOODWILL, source=RefundSource.DESK,
-                          execute=False, idempotency_key=keys(index))
-            result = "created"
-        except ValidationError as error:
-            result = error.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        return lambda: refund_create(payment=payment, amount_minor=amount, cause=RefundCause.GOODWILL,
+                                     source=RefundSource.DESK, execute=False, idempotency_key=keys(index))
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(ATTEMPTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(outcomes)
+    outcomes = at_once(*[attempt(i) for i in range(ATTEMPTS)])
+    return sorted(outcome.code if isinstance(outcome, ValidationError) else
+                  "created" if isinstance(outcome, Refund) else repr(outcome) for outcome in outcomes)
 
 
 def test_twenty_concurrent_refunds_stop_at_the_captured_amount(require_postgres):
