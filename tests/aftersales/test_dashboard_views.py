@@ -3,6 +3,7 @@ numbers and the drill-down chain, the CSV exports (exact), the PDF report in Eng
 that do not grow with the data."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -393,3 +394,34 @@ def test_disputes_past_their_deadline_and_risk_alerts_are_shown_to_the_manager(c
     assert 'data-testid="dispute-incidents"' in page
     assert f'href="/desk/disputes/{late.pk}/"' in page
     assert "dp_in_time" not in page
+
+
+def test_a_manager_sees_the_first_response_time_move_when_an_agent_answers(client, agent_user, manager_user):
+    """Issue 7's "done": an agent answers a ticket on the desk and the dashboard's month so far shows it (a Tuesday
+    in business hours, so the 25 minutes are business minutes too)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.test import Client
+
+    from tickets.models import Message, Ticket
+
+    asked = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+    with time_machine.travel(asked, tick=False):
+        ticket = Ticket.objects.create(customer=factories.customer(), channel="webchat", subject="Where is it?",
+                                       contact="a@b.example", first_inbound_at=asked, last_inbound_at=asked,
+                                       last_message_at=asked, awaiting_reply_since=asked)
+        Message.objects.create(ticket=ticket, direction="inbound", channel="webchat", body="Where is my lamp?")
+    client.force_login(manager_user)
+    agent = Client()
+    agent.force_login(agent_user)
+    with time_machine.travel(asked + timedelta(minutes=25), tick=False):
+        before = client.get("/dashboard/").context["data"].current.values["first_response_median"]
+        assert agent.post(f"/desk/tickets/{ticket.number}/reply/", {"body": "It left our warehouse today.",
+                                                                   "client_key": "k1"}).status_code == 302
+        after = client.get("/dashboard/").context["data"].current.values["first_response_median"]
+    assert (before.value, before.status) == (None, "no_data")
+    ticket.refresh_from_db()
+    assert ticket.first_response_minutes == 25
+    assert after.value == Decimal("25.0")
+    assert after.status == "green"
