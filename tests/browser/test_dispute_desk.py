@@ -116,3 +116,25 @@ def test_the_packet_downloads_as_one_pdf(live_server, browser, agent_user, outpu
     download = download_info.value
     assert download.suggested_filename == f"dispute-{dispute.provider_id}-evidence.pdf"
     assert Path(download.path()).read_bytes().startswith(b"%PDF-")
+
+
+def test_the_queue_countdowns_keep_counting_without_a_reload(live_server, browser, agent_user, output_path):
+    """The deadlines tick in the open page (aftersales/static/aftersales/countdown.js, every 30 s): the browser's
+    clock is moved on an hour, then past the deadline, and the same cell tells the time left, then how late."""
+    soon = scenario("product_not_received")
+    Dispute.objects.filter(pk=soon.pk).update(internal_deadline=timezone.now() + timedelta(hours=2, seconds=40))
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    desk.clock.install()
+    desk.goto(f"{live_server.url}/accounts/login/")
+    desk.get_by_label("Username").fill("agent")
+    desk.get_by_label("Password").fill("pw-agent")
+    desk.get_by_test_id("login-submit").click()
+    desk.goto(f"{live_server.url}/desk/disputes/")
+    cell = desk.locator(f'[data-dispute="{soon.pk}"] [data-testid="countdown"] time')
+    expect(cell).to_have_text(re.compile(r"^(1|2)\W+hours?"))  # the server's rendering: 2 hours (or 1 h 59 min)
+    desk.clock.run_for(60 * 60 * 1000)
+    expect(cell).to_have_text("1 hour")
+    desk.screenshot(path=f"{output_path}/countdown-1-an-hour-later.png")
+    desk.clock.run_for(90 * 60 * 1000)
+    expect(cell).to_have_text(re.compile(r"^(29|30) minutes overdue$"))
+    desk.screenshot(path=f"{output_path}/countdown-2-overdue.png")
