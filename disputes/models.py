@@ -70,6 +70,10 @@ class Dispute(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_error = models.CharField(_("submission error"), max_length=500, blank=True)
     completeness = models.PositiveSmallIntegerField(_("completeness when submitted"), null=True, blank=True)
+    # Which deadline alerts are recorded (one bit per ``DisputeAlert.Kind``, ``ALERT_BITS``), set in the same
+    # transaction as the alert row: the scan skips a dispute's recorded kinds from its own row instead of probing
+    # the alerts table, whose size grows with the closed history (tests/perf/test_bench_disputes.py).
+    alerts_recorded = models.PositiveSmallIntegerField(_("alerts recorded"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -236,3 +240,7 @@ class RiskAlert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None and self.resolved_at is None
+
+
+# The bit of each alert kind in ``Dispute.alerts_recorded``.
+ALERT_BITS = {kind: 1 << position for position, kind in enumerate(DisputeAlert.Kind.values)}

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from .choices import OPEN_STATUSES, DisputeStatus, DocumentKind
-from .models import Dispute, DisputeAlert, DisputeDocument, DisputeEvent
+from .models import ALERT_BITS, Dispute, DisputeAlert, DisputeDocument, DisputeEvent
 
 # Open and still waiting for our response (once evidence is submitted the dispute is under review).
 AWAITING_RESPONSE_STATUSES = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.WARNING_NEEDS_RESPONSE})
@@ -30,13 +30,15 @@ def dispute_alerts_due(*, thresholds: list[tuple[str, datetime, bool]], limit: i
     that has no alert of that kind yet, kinds in the given order and each most urgent first.
 
     ``thresholds`` holds ``(kind, threshold, awaiting_response_only)``. One statement with one branch per kind,
-    each a range scan of the partial index of open disputes (``dispute_open_deadline``) anti-joined on the unique
-    (dispute, kind) index of the alerts. Written in SQL because the scan runs every few minutes and nearly always
-    finds nothing: a compiled ORM query per kind cost more than the database work (see the month test).
+    each a range scan of the partial index of open disputes (``dispute_open_deadline``) that skips the kinds the
+    dispute's ``alerts_recorded`` bits say are recorded; the alerts table is not read, so the scan's cost stays
+    with the open disputes however long the closed history grows. Written in SQL because the scan runs every few
+    minutes and nearly always finds nothing: a compiled ORM query per kind cost more than the database work (see
+    the month test).
     """
     if not thresholds:
         return []
-    dispute_table, alert_table = Dispute._meta.db_table, DisputeAlert._meta.db_table
+    dispute_table = Dispute._meta.db_table
     branches, params = [], []
     for position, (kind, threshold, awaiting_only) in enumerate(thresholds):
         statuses = sorted(OPEN_STATUSES)
@@ -49,12 +51,11 @@ def dispute_alerts_due(*, thresholds: list[tuple[str, datetime, bool]], limit: i
             f"SELECT * FROM (SELECT {position} AS position, %s AS kind, d.id, d.internal_deadline "
             f"FROM {dispute_table} d "
             f"WHERE d.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}){narrow} AND d.internal_deadline <= %s "
-            # OFFSET 0 keeps the NOT EXISTS a per-row index probe: as an anti-join, PostgreSQL hashes every alert of
-            # the kind (the closed history too) and the scan grows with it (tests/perf/test_bench_disputes.py).
-            f"AND NOT EXISTS (SELECT 1 FROM {alert_table} a WHERE a.dispute_id = d.id AND a.kind = %s "
-            f"LIMIT 1 OFFSET 0) "
+            # The kinds already recorded are bits on the dispute's own row: no probe of the alerts table, whose
+            # size grows with the closed history (tests/perf/test_bench_disputes.py).
+            f"AND (d.alerts_recorded & %s) = 0 "
             f"ORDER BY d.internal_deadline, d.id LIMIT %s) AS branch_{position}")
-        params += [kind, *statuses, threshold, kind, limit]
+        params += [kind, *statuses, threshold, ALERT_BITS[kind], limit]
     sql = " UNION ALL ".join(branches) + " ORDER BY position, internal_deadline, id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

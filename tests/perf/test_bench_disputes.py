@@ -107,6 +107,7 @@ def _busy_and_idle(now) -> tuple[list[float], list[float], int]:
     busy, recorded = [], 0
     for _ in range(REPEAT):
         DisputeAlert.objects.filter(dispute__status__in=sorted(OPEN_STATUSES)).delete()
+        Dispute.objects.filter(status__in=sorted(OPEN_STATUSES)).update(alerts_recorded=0)
         started = time.perf_counter()
         counts = disputes_scan(now=now)
         busy.append(time.perf_counter() - started)
