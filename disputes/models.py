@@ -70,10 +70,13 @@ class Dispute(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_error = models.CharField(_("submission error"), max_length=500, blank=True)
     completeness = models.PositiveSmallIntegerField(_("completeness when submitted"), null=True, blank=True)
-    # Which deadline alerts are recorded (one bit per ``DisputeAlert.Kind``, ``ALERT_BITS``), set in the same
-    # transaction as the alert row: the scan skips a dispute's recorded kinds from its own row instead of probing
-    # the alerts table, whose size grows with the closed history (tests/perf/test_bench_disputes.py).
-    alerts_recorded = models.PositiveSmallIntegerField(_("alerts recorded"), default=0)
+    # Which deadline alerts are recorded, one flag per ``DisputeAlert.Kind`` (``ALERT_FLAGS``), set in the alert's
+    # transaction. Each kind has a partial index of the open disputes still without it, so the scan reads only the
+    # disputes that are due, never the alerts table nor the closed history (tests/perf/test_bench_disputes.py).
+    alerted_assignee_72h = models.BooleanField(_("assignee reminded"), default=False)
+    alerted_managers_24h = models.BooleanField(_("managers alerted"), default=False)
+    alerted_auto_submit_12h = models.BooleanField(_("auto-submission decided"), default=False)
+    alerted_overdue_incident = models.BooleanField(_("incident recorded"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -89,6 +92,9 @@ class Dispute(models.Model):
             models.Index(fields=["internal_deadline"], name="dispute_open_deadline",
                          condition=Q(status__in=sorted(OPEN_STATUSES))),
             models.Index(fields=["provider", "opened_at"], name="dispute_provider_opened"),
+            *[models.Index(fields=["internal_deadline"], name=f"dispute_due_{kind}",
+                           condition=Q(status__in=sorted(OPEN_STATUSES), **{f"alerted_{kind}": False}))
+              for kind in ("assignee_72h", "managers_24h", "auto_submit_12h", "overdue_incident")],
         ]
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
@@ -242,5 +248,5 @@ class RiskAlert(models.Model):
         return self.acknowledged_at is None and self.resolved_at is None
 
 
-# The bit of each alert kind in ``Dispute.alerts_recorded``.
-ALERT_BITS = {kind: 1 << position for position, kind in enumerate(DisputeAlert.Kind.values)}
+# The flag on ``Dispute`` that says an alert of each kind is recorded.
+ALERT_FLAGS = {kind: f"alerted_{kind}" for kind in DisputeAlert.Kind.values}

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from .choices import OPEN_STATUSES, DisputeStatus, DocumentKind
-from .models import ALERT_BITS, Dispute, DisputeAlert, DisputeDocument, DisputeEvent
+from .models import ALERT_FLAGS, Dispute, DisputeAlert, DisputeDocument, DisputeEvent
 
 # Open and still waiting for our response (once evidence is submitted the dispute is under review).
 AWAITING_RESPONSE_STATUSES = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.WARNING_NEEDS_RESPONSE})
@@ -30,9 +30,9 @@ def dispute_alerts_due(*, thresholds: list[tuple[str, datetime, bool]], limit: i
     that has no alert of that kind yet, kinds in the given order and each most urgent first.
 
     ``thresholds`` holds ``(kind, threshold, awaiting_response_only)``. One statement with one branch per kind,
-    each a range scan of the partial index of open disputes (``dispute_open_deadline``) that skips the kinds the
-    dispute's ``alerts_recorded`` bits say are recorded; the alerts table is not read, so the scan's cost stays
-    with the open disputes however long the closed history grows. Written in SQL because the scan runs every few
+    each a range scan of that kind's partial index (``dispute_due_<kind>``: open disputes without the kind's
+    alert flag), so an idle scan reads no row at all; neither the alerts table nor the closed history is read,
+    and the scan's cost stays flat however long the history grows. Written in SQL because the scan runs every few
     minutes and nearly always finds nothing: a compiled ORM query per kind cost more than the database work (see
     the month test).
     """
@@ -51,11 +51,10 @@ def dispute_alerts_due(*, thresholds: list[tuple[str, datetime, bool]], limit: i
             f"SELECT * FROM (SELECT {position} AS position, %s AS kind, d.id, d.internal_deadline "
             f"FROM {dispute_table} d "
             f"WHERE d.status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}){narrow} AND d.internal_deadline <= %s "
-            # The kinds already recorded are bits on the dispute's own row: no probe of the alerts table, whose
-            # size grows with the closed history (tests/perf/test_bench_disputes.py).
-            f"AND (d.alerts_recorded & %s) = 0 "
+            # Spelled as the partial index's predicate, so that the planner matches it.
+            f"AND NOT d.{ALERT_FLAGS[kind]} "
             f"ORDER BY d.internal_deadline, d.id LIMIT %s) AS branch_{position}")
-        params += [kind, *statuses, threshold, ALERT_BITS[kind], limit]
+        params += [kind, *statuses, threshold, limit]
     sql = " UNION ALL ".join(branches) + " ORDER BY position, internal_deadline, id"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

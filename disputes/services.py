@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -51,7 +51,7 @@ from aftersales.money import format_money
 from . import selectors
 from .choices import CLOSED_STATUSES, STATUS_OUTCOMES, DisputeOutcome, DisputeProvider, transition_allowed
 from .integrations import DisputeSnapshot, paypal_snapshot, stripe_snapshot
-from .models import ALERT_BITS, Dispute, DisputeAlert, DisputeEvent
+from .models import ALERT_FLAGS, Dispute, DisputeAlert, DisputeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -287,9 +287,8 @@ def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipient
                 dispute=dispute, kind=rule.kind,
                 defaults={"due_at": dispute.internal_deadline - rule.before_deadline, "recorded_at": now,
                           "recipients": recipients, "note": note})
-            # Also when it existed (recorded by another scanner, or written before the bit was kept).
-            Dispute.objects.filter(pk=dispute.pk).update(
-                alerts_recorded=F("alerts_recorded").bitor(ALERT_BITS[rule.kind]))
+            # Also when it existed (recorded by another scanner, or written before the flag was kept).
+            Dispute.objects.filter(pk=dispute.pk).update(**{ALERT_FLAGS[rule.kind]: True})
             if created and recipients:
                 _alert_send(alert=alert, dispute=dispute)
                 alert.sent_at = now

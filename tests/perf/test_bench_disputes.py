@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes.choices import OPEN_STATUSES
-from disputes.models import Dispute, DisputeAlert
+from disputes.models import ALERT_FLAGS, Dispute, DisputeAlert
 from disputes.services import disputes_scan
 from tests.perf.generate import Table, _CopyWriter, _Ids
 from tests.perf.report import Report
@@ -107,7 +107,7 @@ def _busy_and_idle(now) -> tuple[list[float], list[float], int]:
     busy, recorded = [], 0
     for _ in range(REPEAT):
         DisputeAlert.objects.filter(dispute__status__in=sorted(OPEN_STATUSES)).delete()
-        Dispute.objects.filter(status__in=sorted(OPEN_STATUSES)).update(alerts_recorded=0)
+        Dispute.objects.filter(status__in=sorted(OPEN_STATUSES)).update(**dict.fromkeys(ALERT_FLAGS.values(), False))
         started = time.perf_counter()
         counts = disputes_scan(now=now)
         busy.append(time.perf_counter() - started)
