@@ -19,10 +19,11 @@ Dimensions for grouping: ``reason`` (complaint category), ``market``, ``channel`
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from aftersales.audit.aggregates import PercentileCont, percentiles, supports_percentile
+from aftersales.audit.aggregates import percentiles, supports_percentile
 
 from .choices import Channel, ComplaintCategory
 from .models import CsatSurvey, Ticket
@@ -89,35 +90,68 @@ def ticket_aggregates(*, start: datetime, end: datetime, market: str = "", chann
 
 def ticket_breakdown(*, measure: str, dimension: str, start: datetime, end: datetime, market: str = "",
                      channel: str = "", limit: int = 50) -> list[dict]:
-    """Rows ``{"code", "numerator", "denominator", "median", "p90"}`` of one measure grouped by ``dimension``
-    (one grouped query): ``measure`` is ``repeat_complaints`` (repeat ÷ complaints), ``first_response``
-    (within 2 h ÷ answered, and on PostgreSQL the median and p90 per group) or ``csat`` (4–5 ÷ answers)."""
-    field = DIMENSION_FIELDS[dimension]
+    """Rows ``{"code", "numerator", "denominator", "median", "p90"}`` of one measure grouped by ``dimension``,
+    most numerator first: ``measure`` is ``repeat_complaints`` (repeat ÷ complaints), ``first_response`` (within
+    2 h ÷ answered, with the median and p90 per group) or ``csat`` (4–5 ÷ answers)."""
+    return ticket_breakdowns(measure=measure, dimensions=(dimension,), start=start, end=end, market=market,
+                             channel=channel, limit=limit)[dimension]
+
+
+def ticket_breakdowns(*, measure: str, dimensions: tuple[str, ...], start: datetime, end: datetime,
+                      market: str = "", channel: str = "", limit: int = 50,
+                      whole: bool = False) -> dict[str, list[dict]]:
+    """``ticket_breakdown`` for several dimensions at once, ``{dimension: rows}``: one statement that reads the
+    period's tickets (or surveys) once and groups them by each dimension (``aftersales.audit.aggregates.grouped``);
+    on SQLite the per-group median and p90 add a few queries per group (no ``percentile_cont`` there). ``whole``
+    adds ``""``: one row of the whole period, the numbers ``ticket_aggregates`` gives for the measure (its median
+    and p90 as ``Decimal``, as there)."""
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    from aftersales.audit.aggregates import grouped
+
+    def flag(condition):
+        return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    prefix = "ticket__" if measure == "csat" else ""
+    keys = {f"g_{dimension}": F(prefix + DIMENSION_FIELDS[dimension]) for dimension in dimensions}
+    measures = {"numerator": "SUM(g_good)", "denominator": "COUNT(*)"}
     if measure == "repeat_complaints":
-        rows = (_complaints(start=start, end=end, market=market, channel=channel).values(field)
-                .annotate(numerator=Count("pk", filter=REPEAT), denominator=Count("pk")))
+        base = _complaints(start=start, end=end, market=market, channel=channel).values(g_good=flag(REPEAT), **keys)
     elif measure == "first_response":
-        extra = {}
+        responses = _responses(start=start, end=end, market=market, channel=channel)
+        base = responses.values(g_good=flag(Q(first_response_minutes__lte=WITHIN_MINUTES)),
+                                g_minutes=F("first_response_minutes"), **keys)
         if supports_percentile():
-            extra = {"median": PercentileCont("first_response_minutes", percentile=0.5),
-                     "p90": PercentileCont("first_response_minutes", percentile=0.9)}
-        rows = (_responses(start=start, end=end, market=market, channel=channel).values(field)
-                .annotate(numerator=Count("pk", filter=Q(first_response_minutes__lte=WITHIN_MINUTES)),
-                          denominator=Count("pk"), **extra))
+            measures |= {"median": "percentile_cont(0.5) WITHIN GROUP (ORDER BY g_minutes)",
+                         "p90": "percentile_cont(0.9) WITHIN GROUP (ORDER BY g_minutes)"}
     elif measure == "csat":
-        rows = (_surveys(start=start, end=end, market=market, channel=channel).values(f"ticket__{field}")
-                .annotate(numerator=Count("pk", filter=Q(score__gte=4)), denominator=Count("pk")))
-        field = f"ticket__{field}"
+        base = _surveys(start=start, end=end, market=market, channel=channel).values(
+            g_good=flag(Q(score__gte=4)), **keys)
     else:
         raise ValueError(f"unknown measure {measure!r}")
-    rows = list(rows.order_by("-numerator", "-denominator")[:limit])
-    if measure == "first_response" and not supports_percentile():  # SQLite: a few queries per group
-        responses = _responses(start=start, end=end, market=market, channel=channel)
-        for row in rows:
-            _n, (row["median"], row["p90"]) = percentiles(responses.filter(**{field: row[field]}),
-                                                          "first_response_minutes", (0.5, 0.9))
-    return [{"code": "" if row[field] is None else str(row[field]), "numerator": row["numerator"],
-             "denominator": row["denominator"], "median": row.get("median"), "p90": row.get("p90")} for row in rows]
+    result = {}
+    sets = {**({"": ()} if whole else {}), **{d: (f"g_{d}",) for d in dimensions}}
+    for dimension, rows in grouped(base.order_by(), sets, measures).items():
+        if not dimension:  # the whole: percentiles read as ticket_aggregates reads them
+            row = rows[0]
+            if measure == "first_response" and supports_percentile():
+                row["median"], row["p90"] = (None if row[p] is None else Decimal(str(row[p])) for p in ("median",
+                                                                                                         "p90"))
+            elif measure == "first_response":
+                _n, (row["median"], row["p90"]) = percentiles(responses, "first_response_minutes", (0.5, 0.9))
+            result[""] = [{"code": "", "numerator": int(row["numerator"] or 0), "denominator": row["denominator"],
+                           "median": row.get("median"), "p90": row.get("p90")}]
+            continue
+        rows = sorted(rows, key=lambda row: (-(row["numerator"] or 0), -row["denominator"]))[:limit]
+        if measure == "first_response" and not supports_percentile():  # SQLite: a few queries per group
+            for row in rows:
+                scope = responses.filter(**{DIMENSION_FIELDS[dimension]: row[f"g_{dimension}"]})
+                _n, (row["median"], row["p90"]) = percentiles(scope, "first_response_minutes", (0.5, 0.9))
+        result[dimension] = [
+            {"code": "" if row[f"g_{dimension}"] is None else str(row[f"g_{dimension}"]),
+             "numerator": int(row["numerator"] or 0), "denominator": row["denominator"],
+             "median": row.get("median"), "p90": row.get("p90")} for row in rows]
+    return result
 
 
 def complaint_category_label(code: str) -> str:

@@ -4,10 +4,17 @@ PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY x)``, one query for seve
 SQLite (``make test`` without ``DATABASE_URL``) has no ordered-set aggregates, so ``percentiles`` computes the same
 linear interpolation from one ``COUNT`` and, per percentile, one ordered query that reads the two neighbouring
 values at an ``OFFSET``: a fixed number of queries, no rows loaded beyond those two.
+
+``grouped``: one statement for every grouping of the same rows (the audit's breakdowns by market, channel,
+provider, agent, reason … of one month). The rows are an ordinary ORM ``.values()`` queryset, wrapped as a CTE and
+grouped once per set in a ``UNION ALL``; the same SQL text runs on PostgreSQL and SQLite, so there is one code path
+and no hand-written copy of the ORM's joins. Chosen over ``GROUPING SETS`` (PostgreSQL only) for that reason; the
+month's rows are read once either way.
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 from decimal import Decimal
 
@@ -72,3 +79,71 @@ def to_base(amount: str, currency: str, rate: str, base_currency: str):
                   default=Value(Decimal(10) ** (base_exponent - 2)), output_field=scale)
     amount_expression = F(amount) if isinstance(amount, str) else amount
     return ExpressionWrapper(amount_expression * F(rate) * factor, output_field=scale)
+
+
+def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, str], *,
+            derived: dict[str, str] | None = None, sources: dict[str, str] | None = None) -> dict[str, list[dict]]:
+    """Several groupings of one set of rows in ONE statement: ``{set name: [row, …]}``.
+
+    ``queryset`` is a ``.values(alias=expression, …)`` queryset giving one row per record (no grouping): the ORM
+    builds its filters, joins and per-row expressions, portable as ever. Around it goes
+    ``WITH base AS (<queryset>) SELECT … FROM base GROUP BY <set 1> UNION ALL SELECT … GROUP BY <set 2> …``:
+    PostgreSQL materialises a CTE that is read more than once, so the period's rows are read from the tables once
+    and every grouping runs over that small result (SQLite runs the same text). ``aggregates`` are SQL over the
+    base's aliases (``{"raw": "SUM(g_raw)", "orders": "COUNT(DISTINCT g_order)"}``). Each row holds the set's
+    columns, as text (one type in every branch of the union), and the aggregates as the database gives them
+    (``Decimal`` on PostgreSQL, ``float`` on SQLite: see ``decimal_of``). ``derived``: more CTEs ``{name: SQL}``
+    built on ``base`` (``over_lines``), and ``sources`` the sets grouped over one of them instead of ``base``."""
+    base, params = queryset.query.sql_with_params()
+    width = max(1, *(len(group) for group in sets.values()))
+    quote = connection.ops.quote_name
+    measures = ", ".join(f"{sql} AS {quote(name)}" for name, sql in aggregates.items())
+    selects = []
+    for index, (name, group) in enumerate(sets.items()):  # the keys as text: one column type in every branch
+        keys = ", ".join(f"CAST({quote(group[j])} AS text) AS k{j}" if j < len(group) else f"NULL AS k{j}"
+                         for j in range(width))
+        source = (sources or {}).get(name, "base")
+        by = f" GROUP BY {', '.join(quote(column) for column in group)}" if group else ""  # () = the whole
+        selects.append(f"SELECT {index} AS grouping_set, {keys}, {measures} FROM {source}{by}")
+    result: dict[str, list[dict]] = {name: [] for name in sets}
+    groups = list(sets.items())
+    with connection.cursor() as cursor:
+        ctes = "".join(f", {name} AS ({sql})" for name, sql in (derived or {}).items())
+        cursor.execute(f"WITH base AS ({base}){ctes} " + " UNION ALL ".join(selects), params)
+        for values in cursor.fetchall():
+            name, group = groups[values[0]]
+            row = dict(zip(group, values[1:1 + len(group)], strict=True))
+            row.update(zip(aggregates, values[1 + width:], strict=True))
+            result[name].append(row)
+    return result
+
+
+def over_lines(base: str = "base") -> str:
+    """SQL of a CTE that spreads each row of ``base`` (aliases ``g_id``, ``g_order``, ``g_currency``, ``g_amount``,
+    ``g_rate``) over its order's lines by value: a row per line with ``g_sku`` and ``g_raw`` = amount × (line
+    total ÷ the order's line total) × rate, the very expression of ``metrics._line_share`` (same casts, same
+    order of operations), except that the order's total is a window sum over the joined lines instead of a subquery
+    per line, and that the lines join the record's ``order_id`` without reading the orders again. An order without
+    lines gives one row with ``g_sku`` NULL. The redundant ``l.order_id >= MIN(g_order)`` bounds the lines' index
+    scan to the period's orders (ids grow with time): without it PostgreSQL merges over the whole index."""
+    from aftersales.models import OrderLine
+
+    number = "numeric(30, 10)" if connection.vendor == "postgresql" else "REAL"
+    lines = connection.ops.quote_name(OrderLine._meta.db_table)
+    order_total = f"CAST(SUM(l.total_minor) OVER (PARTITION BY b.g_id) AS {number})"
+    return (f"SELECT b.g_order, b.g_currency, l.sku AS g_sku, ((b.g_amount * (CAST(l.total_minor AS {number}) / "
+            f"NULLIF({order_total}, 0))) * b.g_rate) AS g_raw FROM {base} b LEFT JOIN {lines} l ON l.order_id = "
+            f"b.g_order AND l.order_id >= (SELECT MIN(g_order) FROM {base})")
+
+
+_FLOATS = decimal.Context(prec=15)
+
+
+def decimal_of(value) -> Decimal | None:
+    """A database number as a ``Decimal`` the way Django's ``DecimalField`` reads an expression: SQLite's floats
+    through a 15-digit context (SQLite keeps no more), PostgreSQL's numerics unchanged."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return _FLOATS.create_decimal_from_float(value)
+    return Decimal(value)

@@ -18,6 +18,15 @@ Decisions:
   ``Decimal`` minutes rounded to 1 place; money is ``int`` minor units of ``settings.STORE_BASE_CURRENCY``.
 * Status: ``"green"``/``"amber"``/``"red"`` against the metric's thresholds, ``"no_data"`` when the value is
   ``None``, ``"neutral"`` for a metric without thresholds (returnless savings).
+* One read of the month per side within ``shared_computation`` (the audit, issue 9's benchmark): the refunds, and
+  the captured payments, are each grouped by every dimension in ONE statement (``_sides``, ``aggregates.grouped``)
+  that also holds the SKU groups (each record spread over its order's lines, ``aggregates.over_lines``), the totals
+  of both refund rates and the settled payments of the dispute rates; each ticket measure is one statement for all
+  its dimensions and its whole (``tickets.api.ticket_breakdowns``), returnless savings one
+  (``returns.api.returnless_savings_by``). Metric values, breakdowns, explanations and labels are read off those
+  results, never the tables again. The orders are joined with a redundant bound (``_with_period_orders``) so the
+  month's orders are read, not the whole table. Outside a shared computation (the live metrics alone) every call
+  keeps its own small queries; both paths give the same numbers (tests/aftersales/test_audit_shared.py).
 """
 
 from __future__ import annotations
@@ -38,7 +47,9 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -53,6 +64,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.choices import OrderSource, PaymentProvider, RefundCause, RefundStatus
 from aftersales.models import Market, OrderLine, Payment, Product, Refund
+
+from .aggregates import decimal_of, grouped, over_lines
 
 # Dimensions a metric can be broken down by (``breakdown``); filters use the same codes.
 DIMENSIONS = ("sku", "reason", "market", "channel", "provider", "agent")
@@ -363,7 +376,17 @@ def _no_data(key, *, reason: str) -> MetricValue:
 
 def refund_and_sales_totals(*, start: datetime, end: datetime, filters: Filters = Filters()) -> tuple[dict, dict]:
     """The two queries behind both refund rates: refunds {"amount" (base minor, Decimal), "orders"} and sales
-    {"amount", "orders", "settled_stripe", "settled_paypal"} of ``[start, end)``."""
+    {"amount", "orders", "settled_stripe", "settled_paypal"} of ``[start, end)``. Within ``shared_computation``
+    (an audit, a page that breaks the rates down too) they are read off the grouped statements of ``_sides``, which
+    read the month once for every breakdown; alone (the live metrics) they are two plain aggregates."""
+    if _MEMO.get() is not None:
+        refunds = _sides("refunds", start=start, end=end, filters=filters)[""].get("", {"amount": None, "orders": 0})
+        sales = _sides("sales", start=start, end=end, filters=filters)
+        settled = {f"settled_{p}": sum(n for (_market, provider), n in sales["settled"].items() if provider == p)
+                   for p in DISPUTE_PROVIDERS}
+        whole = sales[""].get("", {"amount": None, "orders": 0})
+        return ({"amount": refunds["amount"], "orders": refunds["orders"]},
+                {"amount": whole["amount"], "orders": whole["orders"], **settled})
     refunds = _totals(refunds_in(start=start, end=end, filters=filters), "amount_minor",
                       orders=Count("order", distinct=True))
     sales = _totals(sales_in(start=start, end=end, filters=filters), "captured_minor",
@@ -422,7 +445,16 @@ def _ticket_values(*, start, end, filters: Filters) -> dict[str, MetricValue]:
     from tickets.api import ticket_aggregates
 
     ignored = _ignored(filters, side="ticket")
-    agg = ticket_aggregates(start=start, end=end, market=filters.market, channel=_ticket_channel(filters))
+    if _MEMO.get() is not None:  # read off the grouped statements the breakdowns use
+        whole = {measure: _ticket_groups(measure, (), start=start, end=end, filters=filters)[""][0]
+                 for measure in ("repeat_complaints", "first_response", "csat")}
+        complaints, responses, csat = whole["repeat_complaints"], whole["first_response"], whole["csat"]
+        agg = {"complaints": complaints["denominator"], "repeat_complaints": complaints["numerator"],
+               "responded": responses["denominator"], "within_2h": responses["numerator"],
+               "median": responses["median"], "p90": responses["p90"], "csat_answers": csat["denominator"],
+               "csat_satisfied": csat["numerator"]}
+    else:
+        agg = ticket_aggregates(start=start, end=end, market=filters.market, channel=_ticket_channel(filters))
     answered = agg["responded"]
     return {
         "repeat_complaint_rate": _value("repeat_complaint_rate", _percent(agg["repeat_complaints"], agg["complaints"]),
@@ -460,8 +492,11 @@ def _return_values(*, start, end, filters: Filters) -> dict[str, MetricValue]:
     values = {"refund_promise_compliance": _value(
         "refund_promise_compliance", _percent(promise["on_time"], promise["n"]), promise["on_time"], promise["n"],
         end=end, ignored_filters=_ignored(filters, side="order"))}
-    cases, saved = returnless_savings(start=start, end=end, base_currency=_base(), market=filters.market,
-                                      channel=_order_channel(filters))
+    if _MEMO.get() is not None:  # an audit: the whole and every breakdown in one statement
+        cases, saved = _returnless_groups(start=start, end=end, filters=filters)[""]
+    else:
+        cases, saved = returnless_savings(start=start, end=end, base_currency=_base(), market=filters.market,
+                                          channel=_order_channel(filters))
     values["returnless_savings"] = _value("returnless_savings", _minor(saved), _minor(saved), cases, end=end,
                                           currency=_base(), ignored_filters=_ignored(filters, side="returnless"))
     return values
@@ -526,8 +561,12 @@ def breakdown(*, key: str, dimension: str, start: datetime, end: datetime, filte
     rows = sorted(_memo(("breakdown", key, dimension, start, end, filters), compute),
                   key=lambda row: (-row["contribution"], row["code"]))
     total = sum(row["contribution"] for row in rows)
+    # Within a shared computation every breakdown of a dimension names much the same codes (both refund rates,
+    # the explanations): their labels are read once for all the rows, not once per call for the rows shown.
+    named = sorted({row["code"] for row in (rows if _MEMO.get() is not None else rows[:limit])})
+    labels = _memo(("labels", key in TICKET_MEASURES, dimension, tuple(named)),
+                   lambda: _labels(key, dimension, named))
     rows = rows[:limit]
-    labels = _labels(key, dimension, [row["code"] for row in rows])
     return [{"code": row["code"], "label": labels.get(row["code"]) or row["code"] or gettext("(none)"),
              "value": row["value"], "numerator": row["numerator"], "denominator": row["denominator"],
              "share": _percent(row["contribution"], total) if total else None} for row in rows]
@@ -572,25 +611,72 @@ def _code(value) -> str:
 
 
 def _refund_groups(dimension, *, start, end, filters) -> tuple[dict, dict]:
-    """Refunds and sales of one dimension's groups: ({code: {"amount", "orders"}}, the same for sales), shared by
-    both refund rates (amount and orders) within ``shared_computation``."""
-    def compute():
-        amount = "amount_minor" if dimension != "sku" else F("amount_minor") * _line_share()
-        refunds = _in_base(refunds_in(start=start, end=end, filters=filters).annotate(code=_group(dimension))
-                           .values("code", "currency").annotate(raw=_raw(amount), orders=Count("order", distinct=True))
-                           .order_by(), counts=("orders",))
-        sales = sales_in(start=start, end=end, filters=filters)
-        if dimension in ("reason", "agent"):  # no sales of a reason or an agent: their part of the whole rate
-            total = _totals(sales, "captured_minor", orders=Count("order", distinct=True))
-            return refunds, dict.fromkeys(refunds, total)
-        captured = "captured_minor" if dimension != "sku" else F("captured_minor") * _line_share()
-        grouped = sales.annotate(code=_group(dimension))
-        if dimension == "sku":
-            grouped = grouped.filter(code__in=list(refunds))  # the annotation's join: a second would multiply
-        return refunds, _in_base(grouped.values("code", "currency").annotate(
-            raw=_raw(captured), orders=Count("order", distinct=True)).order_by(), counts=("orders",))
+    """Refunds and sales of one dimension's groups: ({code: {"amount", "orders"}}, the same for sales), read off
+    the side's grouped statement (``_sides``), so both refund rates and the explanations share it."""
+    sku = dimension == "sku"
+    refunds = _sides("refunds", start=start, end=end, filters=filters, sku=sku)[dimension]
+    if dimension in ("reason", "agent"):  # no sales of a reason or an agent: their part of the whole rate
+        total = _sides("sales", start=start, end=end, filters=filters)[""].get("", {"amount": None, "orders": 0})
+        return refunds, dict.fromkeys(refunds, total)
+    sales = _sides("sales", start=start, end=end, filters=filters, sku=sku)[dimension]
+    if sku:  # the sales of the refunded SKUs only
+        sales = {code: row for code, row in sales.items() if code in refunds}
+    return refunds, sales
 
-    return _memo(("refund_groups", dimension, start, end, filters), compute)
+
+# Each side's groupings, read in one statement (``aggregates.grouped``): "" is the whole (by currency only).
+SIDE_SETS = {"refunds": ("market", "channel", "provider", "agent", "reason"),
+             "sales": ("market", "channel", "provider")}
+SIDE_MEASURES = {"raw": "SUM(g_raw)", "orders": "COUNT(DISTINCT g_order)", "n": "COUNT(*)"}
+
+
+def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, dict]:
+    """The refunds ("refunds") or the captured payments ("sales") of ``[start, end)`` grouped by every dimension
+    at once: ``{dimension: {code: {"amount", "orders", "n"}}}`` with ``""`` the whole, ``"sku"`` (each record spread
+    over its order's lines by value) and for sales ``"settled"`` ``{(market, provider): payments}`` (dispute rates).
+    ONE statement reads the period's records and their orders once (``aftersales.audit.aggregates.grouped``);
+    within ``shared_computation`` it always includes the SKU groups, outside it only when ``sku`` asks."""
+    sku = sku or _MEMO.get() is not None
+
+    def compute():
+        queryset = (refunds_in if side == "refunds" else sales_in)(start=start, end=end, filters=filters)
+        amount = "amount_minor" if side == "refunds" else "captured_minor"
+        sets = {"": ("g_currency",), **{d: (f"g_{d}", "g_currency") for d in SIDE_SETS[side]}}
+        if side == "sales":
+            sets["settled"] = ("g_market", "g_provider")
+        if sku:
+            sets["sku"] = ("g_sku", "g_currency")
+        period_group = {"market": F("period_order__market__code"), "channel": F("period_order__source")}
+        rows = _with_period_orders(queryset).order_by().values(
+            g_id=F("pk"), g_order=F("order"), g_currency=F("currency"), g_amount=F(amount), g_rate=F("rate_to_base"),
+            g_raw=ExpressionWrapper(F(amount) * F("rate_to_base"), output_field=DEC),
+            **{f"g_{d}": period_group.get(d) or _group(d) for d in SIDE_SETS[side]})
+        folded = {}
+        for name, group in grouped(rows, sets, SIDE_MEASURES, derived={"lines": over_lines()} if sku else None,
+                                   sources={"sku": "lines"}).items():
+            if name == "settled":
+                folded[name] = {(row["g_market"], row["g_provider"]): row["n"] for row in group}
+                continue
+            if name == "sku" and side == "sales":  # an order without lines sells no SKU
+                group = [row for row in group if row["g_sku"] is not None]
+            folded[name] = _in_base([{"code": row.get(f"g_{name}"), "currency": row["g_currency"],
+                                      "raw": decimal_of(row["raw"]), "orders": row["orders"], "n": row["n"]}
+                                     for row in group], counts=("orders", "n"))
+        return folded
+
+    return _memo(("sides", side, sku, start, end, filters), compute)
+
+
+def _with_period_orders(queryset):
+    """``queryset`` (refunds or payments) with ``period_order``: its order, joined on ``order.id >= the lowest
+    order id among the period's records``. The condition is always true for the rows joined, so the numbers are
+    those of ``order__…``; it lets PostgreSQL read the orders table from that id on through its primary key (ids
+    grow with time, so about the period's orders) instead of hashing the whole table: the month is read, not the
+    year. ``order_id + 0`` keeps the planner from finding that minimum by walking the ``order_id`` index from the
+    oldest payment up."""
+    lowest = (queryset.order_by().annotate(one=Value(1)).values("one")
+              .annotate(low=Min(F("order_id") + 0)).values("low"))
+    return queryset.annotate(period_order=FilteredRelation("order", condition=Q(order__id__gte=Subquery(lowest))))
 
 
 def _refund_breakdown(key, dimension, *, start, end, filters):
@@ -607,28 +693,41 @@ def _refund_breakdown(key, dimension, *, start, end, filters):
 
 
 def _dispute_breakdown(definition, *, start, end, filters):
+    """Disputes ÷ settled payments of one provider by market: the settled counts come from the sales statement of
+    the market scope (shared with the other provider and, without filters, with the refund rates); the disputes
+    of a market are counted once for both providers."""
     from disputes.api import dispute_counts
 
-    scope = Filters(market=filters.market, provider=definition.provider)
-    settled = {row["order__market__code"]: row["n"] for row in sales_in(start=start, end=end, filters=scope)
-               .values("order__market__code").annotate(n=Count("pk"))}
-    markets = [filters.market] if filters.market else list(Market.objects.values_list("code", flat=True))
+    scope = Filters(market=filters.market)
+    settled = {market: n for (market, provider), n in _sides("sales", start=start, end=end, filters=scope)[
+        "settled"].items() if provider == definition.provider}
+    markets = [filters.market] if filters.market else _memo(
+        ("markets",), lambda: list(Market.objects.values_list("code", flat=True)))
     rows = []
     for code in markets:
-        opened = dispute_counts(start=start, end=end, market=code, provider=definition.provider).get(
-            definition.provider, 0)
+        opened = _memo(("disputes", start, end, code), lambda code=code: dispute_counts(
+            start=start, end=end, market=code)).get(definition.provider, 0)
         if opened or settled.get(code):
             rows.append({"code": code, "value": _percent(opened, settled.get(code)), "numerator": opened,
                          "denominator": settled.get(code, 0), "contribution": opened})
     return rows
 
 
-def _ticket_breakdown(key, dimension, *, start, end, filters):
-    from tickets.api import ticket_breakdown
+def _ticket_groups(measure, dimensions, *, start, end, filters) -> dict[str, list[dict]]:
+    """One measure's ticket groups; within a shared computation all its dimensions and the whole, in one statement
+    shared by the metric values, every breakdown and the explanations."""
+    from tickets.api import ticket_breakdowns
 
+    shared = _MEMO.get() is not None
+    return _memo(("tickets", measure, start, end, filters), lambda: ticket_breakdowns(
+        measure=measure, dimensions=TICKET_SIDE if shared else dimensions, start=start, end=end,
+        market=filters.market, channel=_ticket_channel(filters), limit=10_000, whole=shared))
+
+
+def _ticket_breakdown(key, dimension, *, start, end, filters):
+    grouped_rows = _ticket_groups(TICKET_MEASURES[key], (dimension,), start=start, end=end, filters=filters)
     rows = []
-    for row in ticket_breakdown(measure=TICKET_MEASURES[key], dimension=dimension, start=start, end=end,
-                                market=filters.market, channel=_ticket_channel(filters), limit=10_000):
+    for row in grouped_rows[dimension]:
         good, total = row["numerator"], row["denominator"]
         if key == "repeat_complaint_rate":
             value, contribution = _percent(good, total), good
@@ -657,11 +756,21 @@ def _promise_breakdown(dimension, *, start, end, filters):
     return rows
 
 
-def _returnless_breakdown(dimension, *, start, end, filters):
-    from returns.api import returnless_savings
+def _returnless_groups(*, start, end, filters) -> dict:
+    from returns.api import returnless_savings_by
 
-    rows = returnless_savings(start=start, end=end, base_currency=_base(), market=filters.market,
-                              channel=_order_channel(filters), group_by=dimension, limit=10_000)
+    return _memo(("returnless", start, end, filters), lambda: returnless_savings_by(
+        start=start, end=end, base_currency=_base(), market=filters.market, channel=_order_channel(filters)))
+
+
+def _returnless_breakdown(dimension, *, start, end, filters):
+    if _MEMO.get() is not None:
+        rows = _returnless_groups(start=start, end=end, filters=filters)[dimension]
+    else:
+        from returns.api import returnless_savings
+
+        rows = returnless_savings(start=start, end=end, base_currency=_base(), market=filters.market,
+                                  channel=_order_channel(filters), group_by=dimension, limit=10_000)
     return [{"code": _code(row["code"]), "value": _minor(row["numerator"]), "numerator": _minor(row["numerator"]),
              "denominator": row["denominator"], "contribution": Decimal(row["numerator"] or 0)} for row in rows]
 
