@@ -103,6 +103,9 @@ def ticket_for_desk(number: str) -> Ticket:
             .get(number=number))
 
 
+TICKETS_SHOWN = 10  # the customer's latest conversations: the sidebar lists them, the merge form offers the open ones
+
+
 def customer_panel(customer: Customer) -> dict:
     """The sidebar: the customer's recent orders with items, shipments and tracking, payments with what is left
     to refund, return cases, refunds and other conversations — a fixed number of queries."""
@@ -117,14 +120,16 @@ def customer_panel(customer: Customer) -> dict:
         Prefetch("payments", queryset=Payment.objects.order_by("id"))).order_by("-placed_at")[:5])
     payments = [(payment, order, refundable_minor(payment)) for order in orders for payment in order.payments.all()
                 if payment.status == "captured"]
+    # Returns, refunds and disputes all hang off orders: a customer without any (a first message before the order
+    # is known) has none, and three queries are saved on the page.
     return {
         "orders": orders,
         "payments": [(p, o, left) for p, o, left in payments if left > 0],
-        "returns": return_cases_for_customer(customer, limit=5),
-        "disputes": disputes_for_orders(order_ids=[order.pk for order in orders]),
+        "returns": return_cases_for_customer(customer, limit=5) if orders else [],
+        "disputes": disputes_for_orders(order_ids=[order.pk for order in orders]) if orders else [],
         "refunds": list(Refund.objects.filter(order__customer=customer).select_related("order")
-                        .order_by("-created_at")[:8]),
-        "tickets": list(Ticket.objects.filter(customer=customer).order_by("-last_message_at")[:6]),
+                        .order_by("-created_at")[:8]) if orders else [],
+        "tickets": list(Ticket.objects.filter(customer=customer).order_by("-last_message_at")[:TICKETS_SHOWN]),
     }
 
 

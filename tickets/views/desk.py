@@ -192,8 +192,9 @@ def _detail_context(request, ticket, **extra):
     channels = [(ticket.channel, ticket.get_channel_display())]
     if ticket.channel != Channel.EMAIL and ticket.customer.email:
         channels.append((Channel.EMAIL, Channel.EMAIL.label))
+    panel = selectors.customer_panel(ticket.customer)
     return {
-        "ticket": ticket, "rule": services.reply_rule(ticket), "panel": selectors.customer_panel(ticket.customer),
+        "ticket": ticket, "rule": services.reply_rule(ticket), "panel": panel,
         "reply_form": ReplyForm(initial={"client_key": secrets.token_urlsafe(16)}),
         "matches": selectors.customer_search(request.GET.get("q", ""), exclude=ticket.customer),
         "query": request.GET.get("q", ""), "next_statuses": _next_statuses(ticket), "macros": macros,
@@ -201,8 +202,8 @@ def _detail_context(request, ticket, **extra):
         "approvals": list(RefundApproval.objects.filter(ticket=ticket).select_related("requested_by")[:10]),
         "can_approve": request.user.has_perm("tickets.approve_refund"), "priorities": Priority.choices,
         "categories": ComplaintCategory.choices, "agents": desk_services.agents(),
-        "merge_candidates": list(Ticket.objects.filter(customer=ticket.customer, merged_into__isnull=True)
-                                 .exclude(pk=ticket.pk).exclude(status=TicketStatus.CLOSED)[:10]),
+        "merge_candidates": [other for other in panel["tickets"] if other.pk != ticket.pk
+                             and other.merged_into_id is None and other.status != TicketStatus.CLOSED],
         "limit_minor": settings.DESK_REFUND_LIMIT_MINOR, "now": timezone.now(), **extra}
 
 
