@@ -51,6 +51,16 @@ def _month(request, default):
     return default
 
 
+def _row_request(request, key, dimension):
+    """What a row page and its cases page read: the metric (404 unless it has ``dimension``), the filters and the
+    month (the last closed one unless another of the trend's months is asked for)."""
+    definition = _definition(key)
+    if dimension not in definition.dimensions:
+        raise Http404
+    form, filters = _filters(request)
+    return definition, form, filters, _month(request, drilldown.trend_months()[-2])
+
+
 def _wants_csv(request) -> bool:
     return request.GET.get("format") == "csv"
 
@@ -98,11 +108,7 @@ def metric(request, key):
 @manager_required
 @require_GET
 def row(request, key, dimension, code):
-    definition = _definition(key)
-    if dimension not in definition.dimensions:
-        raise Http404
-    form, filters = _filters(request)
-    month = _month(request, drilldown.trend_months()[-2])
+    definition, form, filters, month = _row_request(request, key, dimension)
     page = pages.row_page(definition, dimension, code, month, filters, _language())
     if _wants_csv(request):
         return exports.csv_response(exports.row_table(page), f"{key}-{dimension}-{code}-{month:%Y-%m}.csv")
@@ -113,16 +119,12 @@ def row(request, key, dimension, code):
 @manager_required
 @require_GET
 def cases(request, key, dimension, code):
-    definition = _definition(key)
-    if dimension not in definition.dimensions:
+    if key not in drilldown.REFUND_METRICS:
         raise Http404
-    form, filters = _filters(request)
-    month = _month(request, drilldown.trend_months()[-2])
-    if definition.key not in drilldown.REFUND_METRICS:
-        raise Http404
+    definition, form, filters, month = _row_request(request, key, dimension)
     page = pages.cases_page(definition, dimension, code, month, filters, _language(),
-                                reason=request.GET.get("reason", ""), sku=request.GET.get("sku", ""),
-                                page=request.GET.get("page"), all_rows=_wants_csv(request))
+                            reason=request.GET.get("reason", ""), sku=request.GET.get("sku", ""),
+                            page=request.GET.get("page"), all_rows=_wants_csv(request))
     if _wants_csv(request):
         return exports.csv_response(exports.cases_table(page), f"{key}-{dimension}-{code}-cases-{month:%Y-%m}.csv")
     return render(request, "aftersales/dashboard/cases.html", {"form": form, "page": page})
