@@ -33,6 +33,7 @@ from aftersales.models import AlertKind, AuditAlert, MonthlyAudit, Payment, Refu
 from aftersales.roles import MANAGER_GROUP
 
 from . import metrics
+from .aggregates import reporting_session
 from .selectors import first_of_month, previous_month
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def _prepare_sources() -> None:
 
 def audit_compute(*, start: datetime, end: datetime) -> dict:
     """Metrics, breakdowns and explanations of ``[start, end)`` as JSON-ready dicts (no write)."""
-    with metrics.shared_computation(), translation.override(settings.LANGUAGE_CODE):
+    with reporting_session(), metrics.shared_computation(), translation.override(settings.LANGUAGE_CODE):
         values = metrics.period_metrics(start=start, end=end)
         breakdowns = {definition.key: {dimension: _jsonable(metrics.breakdown(
             key=definition.key, dimension=dimension, start=start, end=end, limit=BREAKDOWN_ROWS))

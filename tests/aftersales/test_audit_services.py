@@ -200,3 +200,32 @@ def test_the_command(capsys):
     call_command("audit_month", "--backfill")
     assert "0 month(s) audited" in capsys.readouterr().out
     assert MonthlyAudit.objects.count() == 2
+
+
+def _settings_now() -> tuple[str, str] | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        return cursor.fetchone()
+
+
+def test_the_audit_statements_run_without_jit_and_with_sort_memory_then_the_settings_come_back():
+    from django.db import connection
+
+    from aftersales.audit.aggregates import REPORT_WORK_MEM, reporting_session
+
+    before = _settings_now()
+    seen = []
+    with reporting_session():
+        seen.append(_settings_now())
+    assert _settings_now() == before  # the connection's own settings, whatever they were
+    if connection.vendor == "postgresql":
+        assert seen == [("off", REPORT_WORK_MEM)]
+        with pytest.raises(ZeroDivisionError), reporting_session():
+            1 / 0  # noqa: B018 — an error inside rolls the settings back with the savepoint
+        assert _settings_now() == before
+    else:  # SQLite has neither setting: nothing is sent
+        assert seen == [None]
