@@ -143,7 +143,7 @@ def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, st
     return result
 
 
-def over_lines(base: str = "base", *, few: bool = False) -> str:
+def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] = ()) -> str:
     """SQL of a CTE that spreads each row of ``base`` (aliases ``g_id``, ``g_order``, ``g_currency``, ``g_amount``,
     ``g_rate``) over its order's lines by value: a row per line with ``g_sku`` and ``g_raw`` = amount × (line
     total ÷ the order's line total) × rate, the very expression of ``metrics._line_share`` (same casts, same
@@ -161,8 +161,9 @@ def over_lines(base: str = "base", *, few: bool = False) -> str:
     number = "numeric(30, 10)" if connection.vendor == "postgresql" else "REAL"
     lines = connection.ops.quote_name(OrderLine._meta.db_table)
     order_total = f"CAST(SUM(l.total_minor) OVER (PARTITION BY b.g_id) AS {number})"
-    spread = (f"SELECT b.g_order, b.g_currency, l.sku AS g_sku, ((b.g_amount * (CAST(l.total_minor AS {number}) / "
-              f"NULLIF({order_total}, 0))) * b.g_rate) AS g_raw FROM {base} b ")
+    kept = "".join(f", b.{column}" for column in carry)
+    spread = (f"SELECT b.g_order, b.g_currency{kept}, l.sku AS g_sku, ((b.g_amount * (CAST(l.total_minor AS "
+              f"{number}) / NULLIF({order_total}, 0))) * b.g_rate) AS g_raw FROM {base} b ")
     if few and connection.vendor == "postgresql":  # SQLite has no LATERAL (nor the planner that needs telling)
         return (spread + f"LEFT JOIN LATERAL (SELECT ol.sku, ol.total_minor FROM {lines} ol "
                          f"WHERE ol.order_id = b.g_order) l ON 1 = 1")

@@ -229,6 +229,9 @@ def stored_explanations(audit: MonthlyAudit, language: str) -> dict[str, list[st
                 row = {**rows[0], "value": decimal_of(rows[0].get("value")), "share": decimal_of(rows[0]["share"])}
                 if dimension in ("reason", "channel", "provider"):  # labels that are translated, not data
                     row["label"] = m._labels(key, dimension, [str(row["code"])]).get(str(row["code"])) or row["label"]
+                if row.get("reason"):  # a SKU's leading reason, labelled in this language
+                    row["reason_label"] = m._labels(key, "reason", [row["reason"]]).get(row["reason"]) or row.get(
+                        "reason_label") or row["reason"]
                 return row
 
             sentences = m._sentences(key, top, period)

@@ -87,9 +87,13 @@ def overview_table(data: drilldown.Overview) -> Table:
 
 
 def breakdown_table(page: dict) -> Table:
-    return Table(["month", "metric", "dimension", "code", "label", "value", "numerator", "denominator", "share"],
+    """One metric by one dimension; a refund rate by SKU adds each SKU's leading reason (code and label)."""
+    reasons = ["leading_reason", "leading_reason_label"] if page.get("reasons") else []
+    return Table(["month", "metric", "dimension", "code", "label", "value", "numerator", "denominator", "share",
+                  *reasons],
                  [[f"{page['month']:%Y-%m}", page["key"], page["dimension"], row["code"], row["label"], row["value"],
-                   row["numerator"], row["denominator"], row["share"]] for row in page["rows"]])
+                   row["numerator"], row["denominator"], row["share"],
+                   *([row["reason"], row["reason_label"]] if reasons else [])] for row in page["rows"]])
 
 
 def trend_table(data: drilldown.Overview) -> Table:

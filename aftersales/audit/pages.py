@@ -119,9 +119,18 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
             "denominator_text": part_text(definition, "denominator", row.get("denominator"), language),
             "share": d.decimal_of(row.get("share")),
             "share_text": share_text(d.decimal_of(row.get("share")), language),
+            "reason": row.get("reason") or "", "reason_label": reason_label(definition, row),
             "url": reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
                 filters, month=f"{month:%Y-%m}") if linkable(code) else ""})
     return shown
+
+
+def reason_label(definition: m.MetricDef, row: dict) -> str:
+    """A refund-rate SKU row's leading reason in the page's language (a stored row keeps the store's)."""
+    reason = row.get("reason")
+    if not reason:
+        return ""
+    return m._labels(definition.key, "reason", [reason]).get(reason) or row.get("reason_label") or reason
 
 
 def month_links(definition: m.MetricDef, month: date, filters: m.Filters, language: str, **extra) -> list[dict]:
@@ -154,6 +163,7 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
                         "url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=d)}
                        for d in definition.dimensions],
         "rows": breakdown_display(definition, dimension, rows, month, filters, language),
+        "reasons": any(row.get("reason") for row in rows),  # a refund rate by SKU: each SKU's leading reason
         "csv_url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension, format="csv"),
         "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
                    {"label": definition.label, "url": ""}],

@@ -105,6 +105,29 @@ def test_explanations_name_the_top_sku_and_reason():
     assert sentences[1] == "Its own refund rate was 41.4 %."
 
 
+def test_the_top_sku_is_explained_by_its_own_leading_reason_not_the_month_s():
+    """The month's leading reason is "Changed my mind" (75.00 and three orders over three small SKUs), but the
+    lamp, the largest SKU (70.00, two orders), is refunded for "Not as described": the sentence about the lamp
+    names the lamp's reason."""
+    for amount in (6000, 1000):
+        lamp = sale(captured_at=utc(2026, 5, 3, 3), amount=20000, lines=(("LAMP-01", 20000),))
+        refund(lamp, amount=amount, at=utc(2026, 5, 9), reason="Not as described")
+    for sku in ("MUG-01", "BAG-01", "CUP-01"):
+        other = sale(captured_at=utc(2026, 5, 4, 3), amount=10000, lines=((sku, 10000),))
+        refund(other, amount=2500, at=utc(2026, 5, 10), reason="Changed my mind")
+
+    for key in ("refund_rate_amount", "refund_rate_count"):
+        assert breakdown(key=key, dimension="reason", start=MAY[0], end=MAY[1])[0]["code"] == "Changed my mind"
+    [top, *_rest] = breakdown(key="refund_rate_amount", dimension="sku", start=MAY[0], end=MAY[1])
+    assert (top["code"], top["reason"], top["reason_label"], top["share"]) == (
+        "LAMP-01", "Not as described", "Not as described", Decimal("48.28"))  # 7,000 of 14,500
+    sentences = explanations(start=MAY[0], end=MAY[1])
+    assert sentences["refund_rate_amount"][0] == (
+        "SKU LAMP-01 drove 48 % of refunds in May 2026; “Not as described” is the leading reason.")
+    assert sentences["refund_rate_count"][0] == (  # two orders of five
+        "SKU LAMP-01 drove 40 % of refunds in May 2026; “Not as described” is the leading reason.")
+
+
 def test_no_source_rows_is_no_data_not_zero():
     values = period_metrics(start=MAY[0], end=MAY[1])
     assert {key: v.status for key, v in values.items() if key != "returnless_savings"} == dict.fromkeys(

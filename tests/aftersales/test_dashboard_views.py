@@ -161,9 +161,16 @@ def test_the_alert_banner_shows_the_closed_months_alerts(client, manager_user):
 def test_refund_rate_by_sku_then_the_lamp_then_its_reasons_then_its_return_cases(client, manager_user, store):
     client.force_login(manager_user)
     m = month_of(store)
-    by_sku = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku").context["page"]
+    response = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku")
+    by_sku = response.context["page"]
     assert [(r["code"], r["text"], r["status"], r["share_text"]) for r in by_sku["rows"]] == [
         ("LAMP-01", "40.00%", "red", "85.71%"), ("MUG-01", "6.67%", "red", "14.29%")]
+    # each SKU's own leading reason, in a column of its own (by market there is none)
+    assert [(r["code"], r["reason_label"]) for r in by_sku["rows"]] == [
+        ("LAMP-01", "Defective or damaged"), ("MUG-01", "Scratched")]
+    assert response.content.count(b'data-testid="leading-reason"') == 2
+    by_market = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=market")
+    assert b'data-testid="leading-reason"' not in by_market.content
     lamp_url = by_sku["rows"][0]["url"]
     assert lamp_url == f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}"
 
@@ -260,6 +267,17 @@ def test_stored_explanations_are_worded_again_from_the_stored_breakdowns_in_anot
     # English of another region: worded again from the stored rows, the same sentences as computed.
     assert drilldown.stored_explanations(audit, "en-au") == audit.explanations
     assert set(audit.explanations) == {"refund_rate_amount", "refund_rate_count"}
+    # Chinese: the lamp's own leading reason, stored with its row, named in Chinese.
+    from django.utils import translation
+
+    lamp = audit.breakdowns["refund_rate_amount"]["sku"][0]
+    assert (lamp["code"], lamp["reason"], lamp["reason_label"]) == ("LAMP-01", "defective", "Defective or damaged")
+    with translation.override("zh-hans"):
+        label = drilldown.m._labels("refund_rate_amount", "reason", ["defective"])["defective"]
+    assert label != "Defective or damaged"
+    [first, *_] = drilldown.stored_explanations(audit, "zh-hans")["refund_rate_amount"]
+    assert "LAMP-01" in first, first
+    assert f"“{label}”" in first, first
 
 
 # -- exports -----------------------------------------------------------------------------------------------------
@@ -271,9 +289,13 @@ def test_csv_of_the_breakdown_reasons_and_cases_exactly(client, manager_user, st
     assert breakdown["Content-Type"] == "text/csv; charset=utf-8"
     assert breakdown["Content-Disposition"] == f'attachment; filename="refund_rate_amount-sku-{m}.csv"'
     assert breakdown.content.decode() == BOM + (
-        "month,metric,dimension,code,label,value,numerator,denominator,share\r\n"
-        f"{m},refund_rate_amount,sku,LAMP-01,LAMP-01 · Nordic LED table lamp,40.00,6000,15000,85.71\r\n"
-        f"{m},refund_rate_amount,sku,MUG-01,MUG-01 · Stoneware mug,6.67,1000,15000,14.29\r\n")
+        "month,metric,dimension,code,label,value,numerator,denominator,share,leading_reason,leading_reason_label\r\n"
+        f"{m},refund_rate_amount,sku,LAMP-01,LAMP-01 · Nordic LED table lamp,40.00,6000,15000,85.71,defective,"
+        "Defective or damaged\r\n"
+        f"{m},refund_rate_amount,sku,MUG-01,MUG-01 · Stoneware mug,6.67,1000,15000,14.29,Scratched,Scratched\r\n")
+    by_market = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=market&format=csv")
+    assert by_market.content.decode().startswith(BOM + "month,metric,dimension,code,label,value,numerator,"
+                                                       "denominator,share\r\n")  # no reasons but by SKU
     reasons = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={m}&format=csv")
     assert reasons.content.decode() == BOM + (
         "month,metric,dimension,code,reason,reason_label,refunds,orders,amount_minor,currency,share\r\n"

@@ -41,11 +41,12 @@ from .scope import (
 def breakdown(*, key: str, dimension: str, start: datetime, end: datetime, filters: Filters = Filters(),
               limit: int = 50) -> list[dict]:
     """One metric by one dimension: ``[{"code", "label", "value", "numerator", "denominator", "share"}]`` sorted by
-    contribution, largest first. ``code`` is the raw key to filter or drill down on (SKU, reason code or text,
-    market code, channel, provider, user id as a string; "" = none). ``share`` is the row's part, a Decimal percent
-    of the whole, of what makes the metric bad: refunds (amount or orders), repeat complaints, late first
-    responses, unsatisfied answers, late refunds, disputes, or for savings the amount saved. A few grouped queries
-    whatever the number of rows."""
+    contribution, largest first; a refund rate by SKU adds each SKU's leading reason (``reason``,
+    ``reason_label``). ``code`` is the raw key to filter or drill down on (SKU, reason code or text, market code,
+    channel, provider, user id as a string; "" = none). ``share`` is the row's part, a Decimal percent of the whole,
+    of what makes the metric bad: refunds (amount or orders), repeat complaints, late first responses, unsatisfied
+    answers, late refunds, disputes, or for savings the amount saved. A few grouped queries whatever the number of
+    rows."""
     try:
         definition = metric(key)
     except KeyError:
@@ -73,14 +74,24 @@ def breakdown(*, key: str, dimension: str, start: datetime, end: datetime, filte
     labels = _memo(("labels", key in TICKET_MEASURES, dimension, tuple(named)),
                    lambda: _labels(key, dimension, named))
     rows = rows[:limit]
-    return [{"code": row["code"], "label": labels.get(row["code"]) or row["code"] or gettext("(none)"),
-             "value": row["value"], "numerator": row["numerator"], "denominator": row["denominator"],
-             "share": _percent(row["contribution"], total) if total else None} for row in rows]
+    result = [{"code": row["code"], "label": labels.get(row["code"]) or row["code"] or gettext("(none)"),
+               "value": row["value"], "numerator": row["numerator"], "denominator": row["denominator"],
+               "share": _percent(row["contribution"], total) if total else None} for row in rows]
+    reasons = sorted({row["reason"] for row in rows if row.get("reason")})
+    if reasons:  # a refund rate by SKU: each SKU's own leading reason, labelled
+        reason_labels = _memo(("labels", False, "reason", tuple(reasons)), lambda: _labels(key, "reason", reasons))
+        for out, row in zip(result, rows, strict=True):
+            if row.get("reason"):
+                out["reason"] = row["reason"]
+                out["reason_label"] = reason_labels.get(row["reason"]) or row["reason"]
+    return result
 
 
 def _refund_breakdown(key, dimension, *, start, end, filters):
     refunds, denominators = _refund_groups(dimension, start=start, end=end, filters=filters)
     field = "amount" if key == "refund_rate_amount" else "orders"
+    reasons = _sides("refunds", start=start, end=end, filters=filters, sku=True)["sku_reason"] if (
+        dimension == "sku") else {}
     rows = []
     for code, row in refunds.items():
         denominator = (denominators.get(code) or {}).get(field)
@@ -88,6 +99,9 @@ def _refund_breakdown(key, dimension, *, start, end, filters):
         rows.append({"code": code, "value": _percent(row[field], denominator), "numerator": numerator,
                      "denominator": _minor(denominator) if field == "amount" else denominator,
                      "contribution": Decimal(row[field] or 0)})
+        if reasons.get(code):  # the reason behind most of this SKU's refunds (amount or orders, as the metric)
+            rows[-1]["reason"] = min(reasons[code].items(), key=lambda item: (-Decimal(item[1][field] or 0),
+                                                                               item[0]))[0]
     return rows
 
 

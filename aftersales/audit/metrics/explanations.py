@@ -70,6 +70,8 @@ def _sentences(key: str, top, period: str) -> list[str]:
     sentences = []
     if key in REFUND_SIDE:
         sku, reason = top("sku"), top("reason")
+        if sku and sku.get("reason"):  # the top SKU's own leading reason, not the month's
+            reason = {"code": sku["reason"], "label": sku.get("reason_label") or sku["reason"]}
         if sku and reason:
             sentences.append(gettext("SKU %(sku)s drove %(share)s %% of refunds in %(period)s; “%(reason)s” is the "
                                      "leading reason.") % {"sku": sku["code"], "share": _pct_text(sku["share"]),

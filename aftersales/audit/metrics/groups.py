@@ -22,6 +22,7 @@ from .scope import (
     _MEMO,
     DEC,
     _base,
+    _code,
     _group,
     _in_base,
     _memo,
@@ -70,7 +71,8 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
     at once: ``{dimension: {code: {"amount", "orders", "n"}}}`` with ``""`` the whole, ``"sku"`` (each record spread
     over its order's lines by value) and for sales ``"settled"`` ``{(market, provider): payments}`` (dispute rates).
     ONE statement reads the period's records and their orders once (``aftersales.audit.aggregates.grouped``);
-    within ``shared_computation`` it always includes the SKU groups, outside it only when ``sku`` asks."""
+    within ``shared_computation`` it always includes the SKU groups, outside it only when ``sku`` asks; with them, the
+    refunds also give ``"sku_reason"`` ``{sku: {reason: {"amount", "orders", "n"}}}``."""
     sku = sku or _MEMO.get() is not None
 
     def compute():
@@ -81,6 +83,8 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
             sets["settled"] = ("g_market", "g_provider")
         if sku:
             sets["sku"] = ("g_sku", "g_currency")
+            if side == "refunds":  # each SKU's reasons: the explanations name the top SKU's own leading reason
+                sets["sku_reason"] = ("g_sku", "g_reason", "g_currency")
         if side == "sales":  # the month's payments belong to about the month's orders: read those by id range
             queryset = _with_period_orders(queryset)
             period_group = {"market": F("period_order__market__code"), "channel": F("period_order__source")}
@@ -91,10 +95,20 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
             g_raw=ExpressionWrapper(F(amount) * F("rate_to_base"), output_field=DEC),
             **{f"g_{d}": period_group.get(d) or _group(d) for d in SIDE_SETS[side]})
         folded = {}
-        derived = {"lines": over_lines(few=side == "refunds")} if sku else None
-        for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources={"sku": "lines"}).items():
+        carry = ("g_reason",) if side == "refunds" else ()
+        derived = {"lines": over_lines(few=side == "refunds", carry=carry)} if sku else None
+        sources = {"sku": "lines", "sku_reason": "lines"}
+        for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources=sources).items():
             if name == "settled":
                 folded[name] = {(row["g_market"], row["g_provider"]): row["n"] for row in group}
+                continue
+            if name == "sku_reason":  # {sku: {reason: {"amount", "orders", "n"}}}
+                by_sku: dict = {}
+                for row in group:
+                    by_sku.setdefault(_code(row["g_sku"]), []).append(
+                        {"code": row["g_reason"], "currency": row["g_currency"], "raw": decimal_of(row["raw"]),
+                         "orders": row["orders"], "n": row["n"]})
+                folded[name] = {code: _in_base(rows, counts=("orders", "n")) for code, rows in by_sku.items()}
                 continue
             if name == "sku" and side == "sales":  # an order without lines sells no SKU
                 group = [row for row in group if row["g_sku"] is not None]
