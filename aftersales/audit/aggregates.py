@@ -170,6 +170,34 @@ def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] 
     return spread + f"LEFT JOIN {lines} l ON l.order_id = b.g_order AND l.order_id >= (SELECT MIN(g_order) FROM {base})"
 
 
+def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str, str]:
+    """CTEs ``{name: SQL}`` keeping the rows of ``source`` (aliases ``key``, ``part``, ``g_currency``, ``g_raw``,
+    ``g_order``) whose ``part`` leads its ``key`` — the largest amount in the base currency, or the most distinct
+    orders; ties to the smaller code — as ``leaders``. Grouped by (key, part, currency) they give at most two
+    parts per key, read in the database instead of returning every pair: the refunds' SKU × reason pairs grow
+    with free-text reasons, one key's leading reason does not. Amounts are ranked in base minor units (the
+    currency's exponent as in ``_factor``); codes compare as bytes (``COLLATE "C"``, SQLite's default), as Python
+    compares them."""
+    from aftersales.money import _EXPONENTS, exponent
+
+    def scale(places: int) -> str:
+        return format(Decimal(10) ** (exponent(base_currency) - places), "f")
+
+    factors = " ".join(f"WHEN '{code}' THEN {scale(places)}" for code, places in sorted(_EXPONENTS.items())
+                       if places != 2)
+    factor = f"CASE g_currency {factors} ELSE {scale(2)} END"
+    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    return {
+        "pairs": f"SELECT {key}, {part}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
+                 f"FROM {source} WHERE {key} IS NOT NULL GROUP BY {key}, {part}",
+        "ranked": f"SELECT {key}, {part}, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY amount DESC, "
+                  f"{part}{binary}) AS by_amount, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY orders DESC, "
+                  f"{part}{binary}) AS by_orders FROM pairs",
+        "leaders": f"SELECT s.* FROM {source} s JOIN ranked r ON r.{key} = s.{key} AND r.{part} = s.{part} "
+                   f"WHERE r.by_amount = 1 OR r.by_orders = 1",
+    }
+
+
 _FLOATS = decimal.Context(prec=15)
 
 

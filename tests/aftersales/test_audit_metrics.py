@@ -128,6 +128,29 @@ def test_the_top_sku_is_explained_by_its_own_leading_reason_not_the_month_s():
         "SKU LAMP-01 drove 40 % of refunds in May 2026; “Not as described” is the leading reason.")
 
 
+def test_only_each_sku_s_leading_reasons_leave_the_database():
+    """A SKU refunded for three reasons: "Broken" leads by amount (one order of 90.00), "Too small" by orders (two
+    of 10.00 and 5.00 in JPY at its own exponent), "Late" by neither: two reasons come back, not three (free-text
+    reasons would otherwise bring back a row per refund)."""
+    from aftersales.audit.metrics.groups import _sides
+
+    big = sale(captured_at=utc(2026, 5, 3, 3), amount=20000, lines=(("LAMP-01", 20000),))
+    refund(big, amount=9000, at=utc(2026, 5, 9), reason="Broken")
+    small = sale(captured_at=utc(2026, 5, 3, 3), amount=20000, lines=(("LAMP-01", 20000),))
+    refund(small, amount=1000, at=utc(2026, 5, 9), reason="Too small")
+    yen = sale(captured_at=utc(2026, 5, 3, 3), amount=3000, currency="JPY", rate="0.01", lines=(("LAMP-01", 3000),))
+    refund(yen, amount=500, at=utc(2026, 5, 9), reason="Too small")  # 500 yen × 0.01 = 5.00 USD = 500 cents
+    late = sale(captured_at=utc(2026, 5, 3, 3), amount=20000, lines=(("LAMP-01", 20000),))
+    refund(late, amount=2000, at=utc(2026, 5, 9), reason="Late")
+
+    reasons = _sides("refunds", start=MAY[0], end=MAY[1], filters=Filters(), sku=True)["sku_reason"]["LAMP-01"]
+    assert {code: (row["amount"], row["orders"]) for code, row in reasons.items()} == {
+        "Broken": (Decimal(9000), 1), "Too small": (Decimal(1500), 2)}
+    by_amount = breakdown(key="refund_rate_amount", dimension="sku", start=MAY[0], end=MAY[1])[0]
+    by_orders = breakdown(key="refund_rate_count", dimension="sku", start=MAY[0], end=MAY[1])[0]
+    assert (by_amount["reason"], by_orders["reason"]) == ("Broken", "Too small")
+
+
 def test_no_source_rows_is_no_data_not_zero():
     values = period_metrics(start=MAY[0], end=MAY[1])
     assert {key: v.status for key, v in values.items() if key != "returnless_savings"} == dict.fromkeys(

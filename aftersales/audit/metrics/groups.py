@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from ..aggregates import decimal_of, grouped, over_lines
+from ..aggregates import decimal_of, grouped, leaders, over_lines
 from .definitions import TICKET_SIDE, Filters
 from .scope import (
     _MEMO,
@@ -72,7 +72,8 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
     over its order's lines by value) and for sales ``"settled"`` ``{(market, provider): payments}`` (dispute rates).
     ONE statement reads the period's records and their orders once (``aftersales.audit.aggregates.grouped``);
     within ``shared_computation`` it always includes the SKU groups, outside it only when ``sku`` asks; with them, the
-    refunds also give ``"sku_reason"`` ``{sku: {reason: {"amount", "orders", "n"}}}``."""
+    refunds also give ``"sku_reason"`` ``{sku: {reason: {"amount", "orders", "n"}}}`` for each SKU's leading reasons
+    (by amount and by orders: one or two per SKU, ``aggregates.leaders``)."""
     sku = sku or _MEMO.get() is not None
 
     def compute():
@@ -97,7 +98,9 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
         folded = {}
         carry = ("g_reason",) if side == "refunds" else ()
         derived = {"lines": over_lines(few=side == "refunds", carry=carry)} if sku else None
-        sources = {"sku": "lines", "sku_reason": "lines"}
+        if derived and side == "refunds":  # only the leading reasons of each SKU leave the database
+            derived |= leaders("lines", key="g_sku", part="g_reason", base_currency=_base())
+        sources = {"sku": "lines", "sku_reason": "leaders"}
         for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources=sources).items():
             if name == "settled":
                 folded[name] = {(row["g_market"], row["g_provider"]): row["n"] for row in group}
