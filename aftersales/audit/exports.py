@@ -233,14 +233,17 @@ def monthly_report_pdf(audit: MonthlyAudit, language: str) -> bytes:
                 if not top:
                     continue
                 story.append(para(f"{definition.label} · {display.DIMENSION_LABELS[dimension]}", heading))
+                reasons = any(row.get("reason") for row in top)  # a refund rate by SKU: each SKU's leading reason
                 lines = [[para(display.DIMENSION_LABELS[dimension], cell_bold), para(_("Value"), cell_bold),
-                          para(_("Share"), cell_bold)]]
+                          para(_("Share"), cell_bold), *([para(_("Leading reason"), cell_bold)] if reasons else [])]]
                 for row in top:
                     value = drilldown.decimal_of(row.get("value"))
-                    lines.append([para(row.get("label") or row.get("code") or "—"),
+                    reason = [para(display.reason_label(definition, row))] if reasons else []
+                    lines.append([para(display.row_label(definition, dimension, row)),
                                   para(display.format_value(value, definition.unit, language)),
-                                  para(display.share_text(drilldown.decimal_of(row.get("share")), language))])
-                part = PdfTable(lines, colWidths=[100 * mm, 37 * mm, 37 * mm], repeatRows=1)
+                                  para(display.share_text(drilldown.decimal_of(row.get("share")), language)), *reason])
+                widths = [70 * mm, 26 * mm, 26 * mm, 52 * mm] if reasons else [100 * mm, 37 * mm, 37 * mm]
+                part = PdfTable(lines, colWidths=widths, repeatRows=1)
                 part.setStyle(TableStyle(styles[:3]))
                 story.append(part)
         doc.build(story)

@@ -25,6 +25,8 @@ from .display import (
     month_label,
     part_labels,
     part_text,
+    reason_label,
+    row_label,
     share_text,
     status_label,
     threshold_text,
@@ -111,7 +113,7 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
         code = row.get("code")
         status = m.status_of(definition.key, value, end=end)
         shown.append({
-            "code": "" if code is None else str(code), "label": row.get("label") or str(code or "—"),
+            "code": "" if code is None else str(code), "label": row_label(definition, dimension, row),
             "value": value, "text": format_value(value, definition.unit, language),
             "status": status, "status_text": status_label(status),
             "numerator": row.get("numerator"), "denominator": row.get("denominator"),
@@ -123,14 +125,6 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
             "url": reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
                 filters, month=f"{month:%Y-%m}") if linkable(code) else ""})
     return shown
-
-
-def reason_label(definition: m.MetricDef, row: dict) -> str:
-    """A refund-rate SKU row's leading reason in the page's language (a stored row keeps the store's)."""
-    reason = row.get("reason")
-    if not reason:
-        return ""
-    return m._labels(definition.key, "reason", [reason]).get(reason) or row.get("reason_label") or reason
 
 
 def month_links(definition: m.MetricDef, month: date, filters: m.Filters, language: str, **extra) -> list[dict]:

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext
 
 from aftersales.audit import drilldown, services
 from aftersales.choices import RefundCause
@@ -268,8 +270,6 @@ def test_stored_explanations_are_worded_again_from_the_stored_breakdowns_in_anot
     assert drilldown.stored_explanations(audit, "en-au") == audit.explanations
     assert set(audit.explanations) == {"refund_rate_amount", "refund_rate_count"}
     # Chinese: the lamp's own leading reason, stored with its row, named in Chinese.
-    from django.utils import translation
-
     lamp = audit.breakdowns["refund_rate_amount"]["sku"][0]
     assert (lamp["code"], lamp["reason"], lamp["reason_label"]) == ("LAMP-01", "defective", "Defective or damaged")
     with translation.override("zh-hans"):
@@ -335,9 +335,29 @@ def test_the_pdf_report_in_english(client, manager_user, store):
     month = store.month.strftime("%B %Y")
     for expected in (f"After-sales report {month}", "Refund rate (amount)", "23.33%", "warning from",
                      f"{drilldown.m.metric('refund_rate_amount').thresholds.red:.2f}%", "Alert",
-                     "SKU LAMP-01 drove 86 % of refunds", "LAMP-01 · Nordic LED table lamp", "85.71%"):
+                     "SKU LAMP-01 drove 86 % of refunds", "LAMP-01 · Nordic LED table lamp", "85.71%",
+                     "Leading reason", "Defective or damaged"):
         assert expected in text, expected
     assert b"/FontFile2" not in response.content  # Helvetica: nothing to embed
+
+
+def test_a_stored_month_names_reason_codes_and_channels_in_the_reader_s_language(client, manager_user, store):
+    """Stored rows keep the labels of the store's language; codes whose names are the product's own words are
+    named again in the reader's (free-text reasons stay as written)."""
+    client.force_login(manager_user)
+    m = month_of(store)
+    with translation.override("zh-hans"):
+        defective = drilldown.m._labels("refund_rate_amount", "reason", ["defective"])["defective"]
+        api = drilldown.m._labels("refund_rate_amount", "channel", ["api"])["api"]
+    assert defective != "Defective or damaged"
+    page = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=reason",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").context["page"]
+    assert [(r["code"], r["label"]) for r in page["rows"]] == [("defective", defective), ("Scratched", "Scratched")]
+    channels = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=channel",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans").context["page"]
+    assert [r["label"] for r in channels["rows"]] == [api]
+    pdf = pdf_text(client.get(f"/dashboard/reports/{m}.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans").content)
+    assert pdf.count(defective) >= 2, pdf  # the lamp's leading reason, and the reason table's row
 
 
 def test_the_pdf_report_in_chinese_embeds_a_chinese_font(client, manager_user, store):
@@ -350,6 +370,8 @@ def test_the_pdf_report_in_chinese_embeds_a_chinese_font(client, manager_user, s
     assert f"{store.month.year}年{store.month.month}月" in text  # the month, written the Chinese way
     assert "23.33%" in text
     assert "LAMP-01 · Nordic LED table lamp" in text
+    with translation.override("zh-hans"):
+        assert gettext("Leading reason") in text  # the SKU table's column, in Chinese
 
 
 # -- query counts ------------------------------------------------------------------------------------------------
