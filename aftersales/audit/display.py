@@ -111,26 +111,3 @@ def chart_number(value, unit: str) -> float | None:
         return float(from_minor(int(value), settings.STORE_BASE_CURRENCY))
     return float(value)
 
-
-def reason_label(definition: m.MetricDef, row: dict) -> str:
-    """A refund-rate SKU row's leading reason in the active language (a stored row keeps the store's)."""
-    reason = row.get("reason")
-    if not reason:
-        return ""
-    return m._labels(definition.key, "reason", [reason]).get(reason) or row.get("reason_label") or reason
-
-
-# Codes whose labels are the product's own words (translated), not data: a stored row's label is in the language
-# it was computed in, so it is named again in the active one. SKUs, markets and agents are data and stay.
-TRANSLATED_DIMENSIONS = ("reason", "channel", "provider")
-
-
-def row_label(definition: m.MetricDef, dimension: str, row: dict) -> str:
-    """A breakdown row's label in the active language: a reason code, channel or provider named again, a free-text
-    reason as written, "(none)" for no code."""
-    code = "" if row.get("code") is None else str(row["code"])
-    if not code:
-        return _("(none)")
-    if dimension in TRANSLATED_DIMENSIONS:
-        return m._labels(definition.key, dimension, [code]).get(code) or row.get("label") or code
-    return row.get("label") or code

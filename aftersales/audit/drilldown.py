@@ -223,16 +223,11 @@ def stored_explanations(audit: MonthlyAudit, language: str) -> dict[str, list[st
             def top(dimension, key=key):
                 if dimension not in m.metric(key).dimensions:
                     return None
-                rows = (audit.breakdowns.get(key) or {}).get(dimension) or []
-                if not rows or not rows[0].get("share"):
+                row = m.leading((audit.breakdowns.get(key) or {}).get(dimension) or [])
+                if row is None:
                     return None
-                row = {**rows[0], "value": decimal_of(rows[0].get("value")), "share": decimal_of(rows[0]["share"])}
-                if dimension in ("reason", "channel", "provider"):  # labels that are translated, not data
-                    row["label"] = m._labels(key, dimension, [str(row["code"])]).get(str(row["code"])) or row["label"]
-                if row.get("reason"):  # a SKU's leading reason, labelled in this language
-                    row["reason_label"] = m._labels(key, "reason", [row["reason"]]).get(row["reason"]) or row.get(
-                        "reason_label") or row["reason"]
-                return row
+                return {**row, "value": decimal_of(row.get("value")), "share": decimal_of(row["share"]),
+                        "label": m.row_label(key, dimension, row), "reason_label": m.reason_label(key, row)}
 
             sentences = m._sentences(key, top, period)
             if sentences:

@@ -238,8 +238,8 @@ def monthly_report_pdf(audit: MonthlyAudit, language: str) -> bytes:
                           para(_("Share"), cell_bold), *([para(_("Leading reason"), cell_bold)] if reasons else [])]]
                 for row in top:
                     value = drilldown.decimal_of(row.get("value"))
-                    reason = [para(display.reason_label(definition, row))] if reasons else []
-                    lines.append([para(display.row_label(definition, dimension, row)),
+                    reason = [para(m.reason_label(definition.key, row))] if reasons else []
+                    lines.append([para(m.row_label(definition.key, dimension, row)),
                                   para(display.format_value(value, definition.unit, language)),
                                   para(display.share_text(drilldown.decimal_of(row.get("share")), language)), *reason])
                 widths = [70 * mm, 26 * mm, 26 * mm, 52 * mm] if reasons else [100 * mm, 37 * mm, 37 * mm]

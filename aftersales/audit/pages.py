@@ -25,8 +25,6 @@ from .display import (
     month_label,
     part_labels,
     part_text,
-    reason_label,
-    row_label,
     share_text,
     status_label,
     threshold_text,
@@ -113,7 +111,7 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
         code = row.get("code")
         status = m.status_of(definition.key, value, end=end)
         shown.append({
-            "code": "" if code is None else str(code), "label": row_label(definition, dimension, row),
+            "code": "" if code is None else str(code), "label": m.row_label(definition.key, dimension, row),
             "value": value, "text": format_value(value, definition.unit, language),
             "status": status, "status_text": status_label(status),
             "numerator": row.get("numerator"), "denominator": row.get("denominator"),
@@ -121,7 +119,7 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
             "denominator_text": part_text(definition, "denominator", row.get("denominator"), language),
             "share": d.decimal_of(row.get("share")),
             "share_text": share_text(d.decimal_of(row.get("share")), language),
-            "reason": row.get("reason") or "", "reason_label": reason_label(definition, row),
+            "reason": row.get("reason") or "", "reason_label": m.reason_label(definition.key, row),
             "url": reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
                 filters, month=f"{month:%Y-%m}") if linkable(code) else ""})
     return shown

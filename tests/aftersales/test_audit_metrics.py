@@ -146,9 +146,12 @@ def test_only_each_sku_s_leading_reasons_leave_the_database():
     reasons = _sides("refunds", start=MAY[0], end=MAY[1], filters=Filters(), sku=True)["sku_reason"]["LAMP-01"]
     assert {code: (row["amount"], row["orders"]) for code, row in reasons.items()} == {
         "Broken": (Decimal(9000), 1), "Too small": (Decimal(1500), 2)}
-    by_amount = breakdown(key="refund_rate_amount", dimension="sku", start=MAY[0], end=MAY[1])[0]
+    with CaptureQueriesContext(connection) as captured:  # live, outside a shared computation
+        by_amount = breakdown(key="refund_rate_amount", dimension="sku", start=MAY[0], end=MAY[1])[0]
     by_orders = breakdown(key="refund_rate_count", dimension="sku", start=MAY[0], end=MAY[1])[0]
     assert (by_amount["reason"], by_orders["reason"]) == ("Broken", "Too small")
+    refund_reads = [q for q in captured.captured_queries if '"aftersales_refund"' in q["sql"]]
+    assert len(refund_reads) == 1  # the SKUs, their refunds and their leading reasons: one statement
 
 
 def test_no_source_rows_is_no_data_not_zero():

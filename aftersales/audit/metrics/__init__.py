@@ -34,7 +34,7 @@ Decisions:
   keeps its own small queries; both paths give the same numbers (tests/aftersales/test_audit_shared.py).
 """
 
-from .breakdowns import _labels, breakdown
+from .breakdowns import _labels, breakdown, reason_label, row_label
 from .definitions import (
     DIMENSIONS,
     METRICS,
@@ -48,7 +48,7 @@ from .definitions import (
     Thresholds,
     metric,
 )
-from .explanations import _sentences, explanations, period_label
+from .explanations import _sentences, explanations, leading, period_label
 from .scope import (
     ORDER_CHANNELS,
     _group,
@@ -66,6 +66,6 @@ from .values import period_metrics, refund_and_sales_totals
 __all__ = [
     "DIMENSIONS", "METRICS", "ORDER_CHANNELS", "REFUND_SIDE", "STATUSES", "TICKET_MEASURES", "UNITS", "Filters",
     "MetricDef", "MetricValue", "Thresholds", "_group", "_labels", "_line_share", "_refund_reason", "_sentences",
-    "_zone", "breakdown", "explanations", "metric", "month_bounds", "period_label", "period_metrics",
-    "refund_and_sales_totals", "refunds_in", "sales_in", "shared_computation", "status_of",
+    "_zone", "breakdown", "explanations", "leading", "metric", "month_bounds", "period_label", "period_metrics",
+    "reason_label", "refund_and_sales_totals", "refunds_in", "row_label", "sales_in", "shared_computation", "status_of",
 ]

@@ -88,10 +88,8 @@ def breakdown(*, key: str, dimension: str, start: datetime, end: datetime, filte
 
 
 def _refund_breakdown(key, dimension, *, start, end, filters):
-    refunds, denominators = _refund_groups(dimension, start=start, end=end, filters=filters)
+    refunds, denominators, reasons = _refund_groups(dimension, start=start, end=end, filters=filters)
     field = "amount" if key == "refund_rate_amount" else "orders"
-    reasons = _sides("refunds", start=start, end=end, filters=filters, sku=True)["sku_reason"] if (
-        dimension == "sku") else {}
     rows = []
     for code, row in refunds.items():
         denominator = (denominators.get(code) or {}).get(field)
@@ -203,3 +201,27 @@ def _labels(key: str, dimension: str, codes: list[str]) -> dict[str, str]:
 
         labels.update({code: return_reason_label(code) for code in codes if code not in labels})
     return labels
+
+
+# Codes whose labels are the product's own words (translated), not data: a stored row's label is in the language
+# it was computed in, so it is named again in the active one. SKUs, markets and agents are data and stay.
+TRANSLATED_DIMENSIONS = ("reason", "channel", "provider")
+
+
+def row_label(key: str, dimension: str, row: dict) -> str:
+    """A breakdown row's label in the active language (a stored row's included): a reason code, channel or
+    provider named again, a free-text reason as written, "(none)" for no code."""
+    code = "" if row.get("code") is None else str(row["code"])
+    if not code:
+        return gettext("(none)")
+    if dimension in TRANSLATED_DIMENSIONS:
+        return _labels(key, dimension, [code]).get(code) or row.get("label") or code
+    return row.get("label") or code
+
+
+def reason_label(key: str, row: dict) -> str:
+    """A refund-rate SKU row's leading reason in the active language; "" for a row without one."""
+    reason = row.get("reason")
+    if not reason:
+        return ""
+    return _labels(key, "reason", [reason]).get(reason) or row.get("reason_label") or reason

@@ -45,6 +45,12 @@ def explanations(*, start: datetime, end: datetime, filters: Filters = Filters()
         return _explain(start=start, end=end, filters=filters, values=values)
 
 
+def leading(rows: list[dict]) -> dict | None:
+    """The breakdown row that explains a metric: the first with a code and a share ("no agent" explains
+    nothing). Live rows and a stored audit's rows are read alike."""
+    return next((row for row in rows if row.get("code") and row.get("share")), None)
+
+
 def _explain(*, start, end, filters, values) -> dict[str, list[str]]:
     values = values if values is not None else period_metrics(start=start, end=end, filters=filters)
     period = period_label(start, end)
@@ -56,9 +62,7 @@ def _explain(*, start, end, filters, values) -> dict[str, list[str]]:
         def top(dimension, key=key):
             if dimension not in metric(key).dimensions:
                 return None
-            rows = breakdown(key=key, dimension=dimension, start=start, end=end, filters=filters, limit=3)
-            named = [row for row in rows if row["code"] and row["share"]]  # "no agent" explains nothing
-            return named[0] if named else None
+            return leading(breakdown(key=key, dimension=dimension, start=start, end=end, filters=filters, limit=3))
 
         sentences = _sentences(key, top, period)
         if sentences:

@@ -46,18 +46,20 @@ def _promise_refunds(*, start, end, filters: Filters):
 ON_TIME = Q(paid_on__lte=F("deadline"))
 
 
-def _refund_groups(dimension, *, start, end, filters) -> tuple[dict, dict]:
-    """Refunds and sales of one dimension's groups: ({code: {"amount", "orders"}}, the same for sales), read off
-    the side's grouped statement (``_sides``), so both refund rates and the explanations share it."""
+def _refund_groups(dimension, *, start, end, filters) -> tuple[dict, dict, dict]:
+    """Refunds and sales of one dimension's groups: ({code: {"amount", "orders"}}, the same for sales, and for
+    SKUs each one's leading reasons ``{sku: {reason: {"amount", "orders"}}}``), read off the side's grouped
+    statement (``_sides``), so both refund rates and the explanations share it."""
     sku = dimension == "sku"
-    refunds = _sides("refunds", start=start, end=end, filters=filters, sku=sku)[dimension]
+    side = _sides("refunds", start=start, end=end, filters=filters, sku=sku)
+    refunds, reasons = side[dimension], side["sku_reason"] if sku else {}
     if dimension in ("reason", "agent"):  # no sales of a reason or an agent: their part of the whole rate
         total = _sides("sales", start=start, end=end, filters=filters)[""].get("", {"amount": None, "orders": 0})
-        return refunds, dict.fromkeys(refunds, total)
+        return refunds, dict.fromkeys(refunds, total), reasons
     sales = _sides("sales", start=start, end=end, filters=filters, sku=sku)[dimension]
     if sku:  # the sales of the refunded SKUs only
         sales = {code: row for code, row in sales.items() if code in refunds}
-    return refunds, sales
+    return refunds, sales, reasons
 
 
 # Each side's groupings, read in one statement (``aggregates.grouped``): "" is the whole (by currency only).
@@ -95,37 +97,39 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
             g_id=F("pk"), g_order=F("order"), g_currency=F("currency"), g_amount=F(amount), g_rate=F("rate_to_base"),
             g_raw=ExpressionWrapper(F(amount) * F("rate_to_base"), output_field=DEC),
             **{f"g_{d}": period_group.get(d) or _group(d) for d in SIDE_SETS[side]})
-        folded = {}
-        carry = ("g_reason",) if side == "refunds" else ()
-        derived = {"lines": over_lines(few=side == "refunds", carry=carry)} if sku else None
-        if derived and side == "refunds":  # only the leading reasons of each SKU leave the database
-            derived |= leaders("lines", key="g_sku", part="g_reason", base_currency=_base())
+        derived = None
+        if sku:  # the refunds' lines carry their reason: only the leading reasons of each SKU leave the database
+            derived = {"lines": over_lines(few=side == "refunds", carry=("g_reason",) if side == "refunds" else ())}
+            if side == "refunds":
+                derived |= leaders("lines", key="g_sku", part="g_reason", base_currency=_base())
         sources = {"sku": "lines", "sku_reason": "leaders"}
+        folded = {}
         for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources=sources).items():
             if name == "settled":
                 folded[name] = {(row["g_market"], row["g_provider"]): row["n"] for row in group}
-                continue
-            if name == "sku_reason":  # {sku: {reason: {"amount", "orders", "n"}}}
+            elif name == "sku_reason":  # {sku: {reason: {"amount", "orders", "n"}}}
                 by_sku: dict = {}
                 for row in group:
-                    by_sku.setdefault(_code(row["g_sku"]), []).append(
-                        {"code": row["g_reason"], "currency": row["g_currency"], "raw": decimal_of(row["raw"]),
-                         "orders": row["orders"], "n": row["n"]})
-                folded[name] = {code: _in_base(rows, counts=("orders", "n")) for code, rows in by_sku.items()}
-                continue
-            if name == "sku" and side == "sales":  # an order without lines sells no SKU
-                group = [row for row in group if row["g_sku"] is not None]
-            folded[name] = _in_base([{"code": row.get(f"g_{name}"), "currency": row["g_currency"],
-                                      "raw": decimal_of(row["raw"]), "orders": row["orders"], "n": row["n"]}
-                                     for row in group], counts=("orders", "n"))
+                    by_sku.setdefault(_code(row["g_sku"]), []).append(row)
+                folded[name] = {code: _fold(rows, "g_reason") for code, rows in by_sku.items()}
+            else:
+                if name == "sku" and side == "sales":  # an order without lines sells no SKU
+                    group = [row for row in group if row["g_sku"] is not None]
+                folded[name] = _fold(group, f"g_{name}")
         return folded
 
     return _memo(("sides", side, sku, start, end, filters), compute)
 
 
+def _fold(rows: list[dict], column: str) -> dict:
+    """Grouped rows (by ``column`` and currency) as ``{code: {"amount" (base minor), "orders", "n"}}``."""
+    return _in_base([{"code": row.get(column), "currency": row["g_currency"], "raw": decimal_of(row["raw"]),
+                      "orders": row["orders"], "n": row["n"]} for row in rows], counts=("orders", "n"))
+
+
 def _with_period_orders(queryset):
-    """``queryset`` (refunds or payments) with ``period_order``: its order, joined on ``order.id >= the lowest
-    order id among the period's records``. The condition is always true for the rows joined, so the numbers are
+    """``queryset`` (the period's payments) with ``period_order``: its order, joined on ``order.id >= the lowest
+    order id among the period's payments``. The condition is always true for the rows joined, so the numbers are
     those of ``order__…``; it lets PostgreSQL read the orders table from that id on through its primary key (ids
     grow with time, so about the period's orders) instead of hashing the whole table: the month is read, not the
     year. ``order_id + 0`` keeps the planner from finding that minimum by walking the ``order_id`` index from the
