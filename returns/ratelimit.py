@@ -7,8 +7,8 @@ the window's end because the file cache's ``incr`` would otherwise reset it to t
 Identities (an IP address, an order number) are hashed before they become part of a key, so the cache
 holds no personal data.
 
-The client IP is ``REMOTE_ADDR``: behind a reverse proxy that must be the visitor's address (e.g.
-gunicorn's ``--forwarded-allow-ips`` with a proxy that sets it), or every visitor shares one counter.
+The caller passes the visitor's address from ``aftersales.client_address.client_ip``: behind a reverse proxy
+listed in ``TRUSTED_PROXIES`` it is read from ``X-Forwarded-For``, so visitors do not share one counter.
 """
 
 from __future__ import annotations

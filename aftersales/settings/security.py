@@ -1,6 +1,6 @@
 """Hosts, cookies, HTTPS. Secure by default with DEBUG off, so ``check --deploy`` is clean."""
 
-from aftersales.env import env
+from aftersales.env import EnvError, env
 
 from .core import DEBUG
 
@@ -31,3 +31,20 @@ SECURE_HSTS_PRELOAD = _secure
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _networks(name: str, values: list[str]) -> tuple:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in values)
+    except ValueError as error:
+        raise EnvError(f"{name}: {error}") from None
+
+
+# The reverse proxies in front of gunicorn. A request from one of them names the visitor in X-Forwarded-For
+# (aftersales/client_address.py); from anywhere else the header is ignored, so it cannot be forged.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list(
+    "TRUSTED_PROXIES", [],
+    help="Addresses or networks of the reverse proxies in front of gunicorn, e.g. 10.0.0.0/8; requests from "
+         "them are attributed to the visitor named in X-Forwarded-For (portal rate limits)."))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aftersales.client_address import client_ip
 from aftersales.uploads import UploadRejected, clean_image, store_image
 from policies.api import Answers
 from policies.choices import Decision
@@ -31,7 +32,7 @@ def lookup(request):
     form = OrderLookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         number = selectors.normalise_order_number(request.POST.get("order_number", ""))
-        if not ratelimit.lookup_allowed(ip=request.META.get("REMOTE_ADDR", ""), order_number=number):
+        if not ratelimit.lookup_allowed(ip=client_ip(request), order_number=number):
             return render(request, "returns/portal/lookup.html", {"form": form, "throttled": True}, status=429)
         if form.is_valid():
             order = selectors.order_for_lookup(**form.cleaned_data)

@@ -75,6 +75,7 @@ def test_int_below_minimum_is_refused():
     ({"DEBUG": "true", "STORE_TIME_ZONE": "Mars/Olympus"}, "STORE_TIME_ZONE='Mars/Olympus' is not an IANA"),
     ({"DEBUG": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a whole number"),
     ({"DEBUG": "true", "PAYPAL_MODE": "production"}, "PAYPAL_MODE='production' is not one of: sandbox, live"),
+    ({"DEBUG": "true", "TRUSTED_PROXIES": "10.0.0.0/8,proxy"}, "TRUSTED_PROXIES: 'proxy' does not appear"),
 ])
 def test_bad_configuration_stops_startup_with_one_clear_line(values, expected, tmp_path):
     result = manage(["check"], clean_env(VAR_DIR=str(tmp_path), **values))

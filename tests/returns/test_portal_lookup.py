@@ -152,6 +152,40 @@ def test_an_ip_gets_10_attempts_per_15_minutes_then_429(client):
     assert lookup(client, order.number, order.email, ip="10.0.0.10").status_code == 302  # another visitor
 
 
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_counter(client, settings):
+    """Behind a reverse proxy every request comes from the proxy's address; the visitor is the address the proxy
+    appended to X-Forwarded-For, so one busy visitor does not lock every customer out of the portal."""
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.9.0.0/16"),)
+    order = factories.order()
+
+    def via_proxy(forwarded, number, contact):
+        return client.post("/en/portal/", {"order_number": number, "contact": contact}, REMOTE_ADDR="10.9.0.2",
+                           HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(10):
+        assert via_proxy("203.0.113.7", f"#78{n}", "x@example.com").status_code == 200
+    assert via_proxy("203.0.113.7", order.number, order.email).status_code == 429
+    # The same visitor cannot escape its counter by writing its own header in front of the proxy's entry.
+    assert via_proxy("198.51.100.1, 203.0.113.7", order.number, order.email).status_code == 429
+    assert via_proxy("198.51.100.8", order.number, order.email).status_code == 302  # another visitor
+
+
+def test_a_forwarded_header_from_an_untrusted_address_is_ignored(client, settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.9.0.0/16"),)
+    order = factories.order()
+    for n in range(10):
+        response = client.post("/en/portal/", {"order_number": f"#79{n}", "contact": "x@example.com"},
+                               REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        assert response.status_code == 200
+    refused = client.post("/en/portal/", {"order_number": order.number, "contact": order.email},
+                          REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert refused.status_code == 429
+
+
 def test_an_order_number_gets_5_attempts_per_15_minutes_from_any_ip_then_429(client):
     order, other = factories.order(), factories.order()
     for n in range(5):
