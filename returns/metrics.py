@@ -5,6 +5,10 @@
   deadline (``policies.eligibility.refund_deadline``), the day counted in the store's time zone.
   ``case_field_for_refund`` gives the case's field as a SQL expression on a ``Refund`` queryset, so the core counts
   compliance with its own filters in one aggregate query.
+* **What a return refund paid for**: a return case names the lines it returned and what each was worth
+  (``ReturnLine.refund_minor``); ``returned_case_for_refund``, ``returned_value`` and ``returned_total`` let the
+  audit spread such a refund over those lines only (a lamp returned from an order with a cable is the lamp's
+  refund), where any other refund is spread over its order's lines by value.
 * **Returnless savings**: cases approved as "keep the item" in the period (the approval on the case's timeline),
   each saving what bringing it back would have cost (``returns.costs``, by market and fulfillment mode, in the
   order's currency), converted with the rate stored on the order's payment. One aggregate query.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import BigIntegerField, Case, Count, OuterRef, Subquery, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, Exists, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Substr
 
 from aftersales.audit.aggregates import to_base
@@ -22,7 +26,7 @@ from aftersales.models import Payment
 
 from .choices import CaseStatus
 from .costs import DEFAULT_COST_MINOR, RETURN_COST_MINOR
-from .models import ReturnCase
+from .models import ReturnCase, ReturnLine
 
 REFUND_REF_PREFIX = "returns.ReturnCase:"
 DIMENSION_FIELDS = {"reason": "reason", "market": "order__market__code", "channel": "order__source"}
@@ -31,9 +35,47 @@ DIMENSION_FIELDS = {"reason": "reason", "market": "order__market__code", "channe
 def case_field_for_refund(field: str):
     """SQL expression on a ``Refund`` queryset: ``field`` of the return case behind the refund, NULL for refunds of
     other causes."""
-    case_pk = Cast(Substr(OuterRef("source_ref"), len(REFUND_REF_PREFIX) + 1), BigIntegerField())
-    value = Subquery(ReturnCase.objects.filter(pk=case_pk).values(field)[:1])
+    value = Subquery(ReturnCase.objects.filter(pk=_case_pk()).values(field)[:1])
     return Case(When(source_ref__startswith=REFUND_REF_PREFIX, then=value), default=None)
+
+
+def _case_pk():
+    return Cast(Substr(OuterRef("source_ref"), len(REFUND_REF_PREFIX) + 1), BigIntegerField())
+
+
+def returned_case_for_refund():
+    """SQL expression on a ``Refund`` queryset: the pk of the return case behind the refund when that case names
+    what each returned line was worth (``ReturnLine.refund_minor``), else NULL. Such a refund paid for those lines,
+    so the audit spreads it over them by that value; any other refund is spread over its order's lines."""
+    case_pk = Cast(Substr("source_ref", len(REFUND_REF_PREFIX) + 1), BigIntegerField())
+    valued = ReturnLine.objects.filter(case_id=_case_pk(), refund_minor__gt=0)
+    # Nested: the prefix is checked before the rest of the reference is read as a number.
+    return Case(When(source_ref__startswith=REFUND_REF_PREFIX,
+                     then=Case(When(Exists(valued), then=case_pk), default=None, output_field=BigIntegerField())),
+                default=None, output_field=BigIntegerField())
+
+
+def returned_value(case, line):
+    """SQL expression: what the return case ``case`` (an expression giving its pk) refunded for the order line
+    ``line`` (its pk), NULL when the case did not return that line."""
+    return Subquery(ReturnLine.objects.filter(case_id=case, order_line_id=line, refund_minor__gt=0)
+                    .values("refund_minor")[:1])
+
+
+def returned_total(case):
+    """SQL expression: the value of every line the return case ``case`` returned."""
+    return Subquery(ReturnLine.objects.filter(case_id=case, refund_minor__gt=0).values("case_id")
+                    .annotate(total=Sum("refund_minor")).values("total")[:1])
+
+
+def returned_value_sql(case: str, line: str) -> str:
+    """``returned_value`` as SQL text over two column references, for the audit's hand-built spread
+    (``aftersales.audit.aggregates.over_lines``)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(ReturnLine._meta.db_table)
+    return (f"(SELECT rl.refund_minor FROM {table} rl WHERE rl.case_id = {case} AND rl.order_line_id = {line} "
+            f"AND rl.refund_minor > 0)")
 
 
 def return_reason_label(code: str) -> str:

@@ -143,13 +143,18 @@ def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, st
     return result
 
 
-def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] = ()) -> str:
+def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] = (),
+               returned: str | None = None) -> str:
     """SQL of a CTE that spreads each row of ``base`` (aliases ``g_id``, ``g_order``, ``g_currency``, ``g_amount``,
     ``g_rate``) over its order's lines by value: a row per line with ``g_sku`` and ``g_raw`` = amount × (line
     total ÷ the order's line total) × rate, the very expression of ``metrics._line_share`` (same casts, same
     order of operations), except that the order's total is a window sum over the joined lines instead of a subquery
     per line, and that the lines join the record's ``order_id`` without reading the orders again. An order without
     lines gives one row with ``g_sku`` NULL.
+
+    ``returned`` (refunds): SQL over ``b.g_case`` and ``l.id`` giving what a return case refunded for a line
+    (``returns.api.returned_value_sql``). A row whose ``g_case`` is set (a return refund whose case values its
+    lines) is spread over the lines that case returned, by that value, instead of over every line of the order.
 
     How the lines are found depends on where the records' orders lie. The month's payments belong to about the
     month's orders (ids grow with time): the redundant ``l.order_id >= MIN(g_order)`` bounds one index scan to
@@ -160,14 +165,22 @@ def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] 
 
     number = "numeric(30, 10)" if connection.vendor == "postgresql" else "REAL"
     lines = connection.ops.quote_name(OrderLine._meta.db_table)
-    order_total = f"CAST(SUM(l.total_minor) OVER (PARTITION BY b.g_id) AS {number})"
+    weight = "l.total_minor"
+    if returned:
+        weight = f"(CASE WHEN b.g_case IS NULL THEN l.total_minor ELSE COALESCE({returned}, 0) END)"
+    order_total = f"CAST(SUM({weight}) OVER (PARTITION BY b.g_id) AS {number})"
     kept = "".join(f", b.{column}" for column in carry)
-    spread = (f"SELECT b.g_order, b.g_currency{kept}, l.sku AS g_sku, ((b.g_amount * (CAST(l.total_minor AS "
+    spread = (f"SELECT b.g_order, b.g_currency{kept}, l.sku AS g_sku, ((b.g_amount * (CAST({weight} AS "
               f"{number}) / NULLIF({order_total}, 0))) * b.g_rate) AS g_raw FROM {base} b ")
     if few and connection.vendor == "postgresql":  # SQLite has no LATERAL (nor the planner that needs telling)
-        return (spread + f"LEFT JOIN LATERAL (SELECT ol.sku, ol.total_minor FROM {lines} ol "
-                         f"WHERE ol.order_id = b.g_order) l ON 1 = 1")
-    return spread + f"LEFT JOIN {lines} l ON l.order_id = b.g_order AND l.order_id >= (SELECT MIN(g_order) FROM {base})"
+        spread += (f"LEFT JOIN LATERAL (SELECT ol.id, ol.sku, ol.total_minor FROM {lines} ol "
+                   f"WHERE ol.order_id = b.g_order) l ON 1 = 1")
+    else:
+        spread += (f"LEFT JOIN {lines} l ON l.order_id = b.g_order "
+                   f"AND l.order_id >= (SELECT MIN(g_order) FROM {base})")
+    if returned:  # the lines a return did not take back are no part of its refund
+        spread += f" WHERE b.g_case IS NULL OR {weight} > 0"
+    return spread
 
 
 def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str, str]:

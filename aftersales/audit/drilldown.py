@@ -322,7 +322,7 @@ def refunds_of_row(dimension: str, code: str, month: date, filters: m.Filters, *
         return m.refunds_in(start=start, end=end, filters=with_filter(filters, dimension, code))
     refunds = m.refunds_in(start=start, end=end, filters=filters)
     if dimension == "sku":
-        return refunds.filter(order__lines__sku=code)
+        return refunds.filter(pk__in=m.refund_lines(refunds).filter(line_sku=code).values("pk"))
     if dimension == "agent":
         return refunds.annotate(row_code=m._group(dimension)).filter(row_code=int(code) if code.isdigit() else None)
     return refunds.annotate(row_code=m._group(dimension)).filter(row_code=code)
@@ -336,13 +336,19 @@ def sub_dimension(dimension: str) -> str:
 def refund_parts(dimension: str, code: str, month: date, filters: m.Filters) -> list[dict]:
     """The refunds behind a row grouped by ``sub_dimension``: ``{"code", "amount"}`` (base minor units, a
     Decimal) ``"refunds"``, ``"orders"``, largest first, in one grouped query. Amounts are converted at the rates
-    stored on the refunds; a refund's part for one SKU is spread by line value, as the breakdown does."""
+    stored on the refunds; a refund's part for one SKU is its share of the lines it paid for
+    (``metrics.refund_lines``), as in the breakdown."""
     from .aggregates import to_base
 
     sub = sub_dimension(dimension)
-    spread = "sku" in (dimension, sub)
-    amount = F("amount_minor") * m._line_share() if spread else F("amount_minor")
-    grouped = (refunds_of_row(dimension, code, month, filters).annotate(part_code=m._group(sub)).values("part_code")
+    rows, part, amount = refunds_of_row(dimension, code, month, filters), m._group(sub), F("amount_minor")
+    if "sku" in (dimension, sub):  # a row per (refund, line it paid for)
+        rows, amount = m.refund_lines(rows), F("amount_minor") * F("line_share")
+        if dimension == "sku":
+            rows = rows.filter(line_sku=code)
+        else:
+            part = F("line_sku")
+    grouped = (rows.annotate(part_code=part).values("part_code")
                .annotate(amount=Sum(to_base(amount, "currency", "rate_to_base", settings.STORE_BASE_CURRENCY)),
                          refunds=Count("pk", distinct=True), orders=Count("order", distinct=True))
                .order_by("-amount", "part_code"))
@@ -360,7 +366,7 @@ def case_refunds(dimension: str, code: str, month: date, filters: m.Filters, *, 
     if reason and dimension != "reason":
         refunds = refunds.annotate(part_reason=m._refund_reason()).filter(part_reason=reason)
     if sku and dimension != "sku":
-        refunds = refunds.filter(order__lines__sku=sku)
+        refunds = refunds.filter(pk__in=m.refund_lines(refunds).filter(line_sku=sku).values("pk"))
     rows = Refund.objects.filter(pk__in=refunds.values("pk")).select_related("order__market").annotate(
         reason_code=m._refund_reason())
     if apps.is_installed("returns"):

@@ -17,7 +17,7 @@ from aftersales.audit import metrics
 from aftersales.audit.metrics import Filters
 from aftersales.choices import PaymentProvider
 from disputes.models import Dispute
-from returns.models import ReturnCase, ReturnEvent
+from returns.models import ReturnCase, ReturnEvent, ReturnLine
 from tests import factories
 from tickets.models import CsatSurvey, Ticket
 
@@ -37,8 +37,8 @@ def store(settings):
 @pytest.fixture
 def month_of_everything():
     """Sales in three currencies, two markets, two providers and two channels; partial refunds (one from a return
-    case with a deadline, one approved by an agent, one on an order without lines); complaints (a repeat), answered
-    tickets by two agents, CSAT answers, a dispute and a keep-the-item return."""
+    case with a deadline that took back the lamp alone, one approved by an agent, one on an order without lines);
+    complaints (a repeat), answered tickets by two agents, CSAT answers, a dispute and a keep-the-item return."""
     ann = User.objects.create_user("ann", first_name="Ann")
     us = sale(captured_at=utc(2026, 5, 3), amount=10000, lines=(("LAMP-01", 6000), ("MUG-01", 4000)))
     de = sale(captured_at=utc(2026, 5, 4), amount=20000, currency="EUR", rate="1.10", market_code="DE",
@@ -49,6 +49,7 @@ def month_of_everything():
     case = ReturnCase.objects.create(order=us.order, customer=us.order.customer, currency="USD", reason="defective",
                                      refund_deadline=date(2026, 5, 20), status="approved_keep_item",
                                      resolution="keep_item")
+    ReturnLine.objects.create(case=case, order_line=us.order.lines.get(sku="LAMP-01"), quantity=1, refund_minor=6000)
     event = ReturnEvent.objects.create(case=case, from_status="submitted", to_status="approved_keep_item")
     ReturnEvent.objects.filter(pk=event.pk).update(at=utc(2026, 5, 9))
     refund(us, amount=2500, at=utc(2026, 5, 10), source_ref=f"returns.ReturnCase:{case.pk}")

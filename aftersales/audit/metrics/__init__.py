@@ -52,10 +52,10 @@ from .explanations import _sentences, explanations, leading, period_label
 from .scope import (
     ORDER_CHANNELS,
     _group,
-    _line_share,
     _refund_reason,
     _zone,
     month_bounds,
+    refund_lines,
     refunds_in,
     sales_in,
     shared_computation,
@@ -65,7 +65,8 @@ from .values import period_metrics, refund_and_sales_totals
 
 __all__ = [
     "DIMENSIONS", "METRICS", "ORDER_CHANNELS", "REFUND_SIDE", "STATUSES", "TICKET_MEASURES", "UNITS", "Filters",
-    "MetricDef", "MetricValue", "Thresholds", "_group", "_labels", "_line_share", "_refund_reason", "_sentences",
-    "_zone", "breakdown", "explanations", "leading", "metric", "month_bounds", "period_label", "period_metrics",
-    "reason_label", "refund_and_sales_totals", "refunds_in", "row_label", "sales_in", "shared_computation", "status_of",
+    "MetricDef", "MetricValue", "Thresholds", "_group", "_labels", "_refund_reason", "_sentences", "_zone",
+    "breakdown", "explanations", "leading", "metric", "month_bounds", "period_label", "period_metrics",
+    "reason_label", "refund_and_sales_totals", "refund_lines", "refunds_in", "row_label", "sales_in",
+    "shared_computation", "status_of",
 ]

@@ -25,6 +25,7 @@ from .scope import (
     _code,
     _group,
     _in_base,
+    _installed,
     _memo,
     _order_channel,
     _ticket_channel,
@@ -99,7 +100,13 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
             **{f"g_{d}": period_group.get(d) or _group(d) for d in SIDE_SETS[side]})
         derived = None
         if sku:  # the refunds' lines carry their reason: only the leading reasons of each SKU leave the database
-            derived = {"lines": over_lines(few=side == "refunds", carry=("g_reason",) if side == "refunds" else ())}
+            returned = side == "refunds" and _installed("returns")
+            if returned:  # a return refund is spread over the lines its case took back
+                from returns.api import returned_case_for_refund, returned_value_sql
+
+                rows = rows.annotate(g_case=returned_case_for_refund())
+            derived = {"lines": over_lines(few=side == "refunds", carry=("g_reason",) if side == "refunds" else (),
+                                           returned=returned_value_sql("b.g_case", "l.id") if returned else None)}
             if side == "refunds":
                 derived |= leaders("lines", key="g_sku", part="g_reason", base_currency=_base())
         sources = {"sku": "lines", "sku_reason": "leaders"}

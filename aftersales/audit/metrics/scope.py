@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.apps import apps
 from django.conf import settings
 from django.db.models import (
+    Case,
     CharField,
     DecimalField,
     ExpressionWrapper,
@@ -24,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
 
@@ -241,12 +243,26 @@ def _refund_reason():
     return Coalesce(*parts, NullIf("reason", Value("")), "cause", output_field=CharField())
 
 
-def _line_share():
-    """The part of its order a line is (its total ÷ the order's line totals): refunds and sales are spread over an
-    order's SKUs by value."""
+def refund_lines(refunds):
+    """``refunds`` as one row per (refund, order line it paid for), with ``line_sku`` and ``line_share``: the part of
+    the refund that line is. A return refund whose case values the lines it took back (``returns.api``) paid for
+    those lines, by that value; any other refund is spread over its order's lines by value (line total ÷ the
+    order's line totals). The very shares ``aggregates.over_lines`` computes in the audit's statements."""
     order_total = Subquery(OrderLine.objects.filter(order=OuterRef("order")).values("order")
                            .annotate(total=Sum("total_minor")).values("total")[:1])
-    return _exact(F("order__lines__total_minor")) / NullIf(_exact(order_total), Value(0, output_field=DEC))
+    share = _exact(F("order__lines__total_minor")) / NullIf(_exact(order_total), Value(0, output_field=DEC))
+    if not _installed("returns"):
+        return refunds.annotate(line_sku=F("order__lines__sku"), line_share=share)
+    from returns.api import returned_case_for_refund, returned_total, returned_value
+
+    case = OuterRef("returned_case")
+    returned = (_exact(Coalesce(returned_value(case, OuterRef("order__lines__id")), Value(0)))
+                / NullIf(_exact(returned_total(case)), Value(0, output_field=DEC)))
+    return (refunds.annotate(returned_case=returned_case_for_refund())
+            .annotate(line_sku=F("order__lines__sku"),
+                      line_share=Case(When(returned_case__isnull=True, then=share), default=returned,
+                                      output_field=_exact(Value(0)).output_field))
+            .filter(Q(returned_case__isnull=True) | Q(line_share__gt=0)))
 
 
 def _exact(expression):
