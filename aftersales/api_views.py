@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,7 +37,13 @@ from aftersales.serializers import (
     TrackingEventInputSerializer,
     TrackingEventOutputSerializer,
 )
-from aftersales.services.ingestion import MissingReference, order_upsert, shipment_upsert, tracking_event_record
+from aftersales.services.ingestion import (
+    MissingReference,
+    StaleVersion,
+    order_upsert,
+    shipment_upsert,
+    tracking_event_record,
+)
 
 ERRORS = OpenApiResponse(response=OpenApiTypes.OBJECT, description=_(
     'Field-by-field errors, nested like the request, list items by position: {"total": ["Amounts cannot be '
@@ -45,15 +52,27 @@ DENIED = {401: OpenApiResponse(description=_("No valid token.")),
           403: OpenApiResponse(description=_("The token's user is not a staff user."))}
 
 
+STALE = OpenApiResponse(response=OpenApiTypes.OBJECT, description=_(
+    "A newer version of the order is stored (by updated_at); nothing was changed."))
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "stale_version"
+
+
 @contextmanager
 def service_errors():
-    """A service's ``ValidationError`` or ``MissingReference`` becomes a 400 naming the field."""
+    """A service's ``ValidationError`` or ``MissingReference`` becomes a 400 naming the field, ``StaleVersion`` a
+    409 naming ``updated_at``."""
     try:
         yield
     except DjangoValidationError as error:
         raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
     except MissingReference as missing:
         raise serializers.ValidationError({missing.field: [missing.message]}) from None
+    except StaleVersion as stale:
+        raise Conflict({stale.field: [stale.message]}) from None
 
 
 class StoreApi(APIView):
@@ -62,7 +81,8 @@ class StoreApi(APIView):
 
 class OrderUpsertApi(StoreApi):
     @extend_schema(operation_id="order_upsert", tags=["store"], request=OrderInputSerializer,
-                   responses={201: OrderOutputSerializer, 200: OrderOutputSerializer, 400: ERRORS, **DENIED},
+                   responses={201: OrderOutputSerializer, 200: OrderOutputSerializer, 400: ERRORS, 409: STALE,
+                              **DENIED},
                    summary=_("Create or update one order"),
                    description=_("Idempotent by external_id: sending the same order again updates it."))
     def post(self, request):
@@ -96,7 +116,7 @@ def _bulk_one(index: int, item) -> dict:
         serializer.is_valid(raise_exception=True)
         with service_errors():
             order, created = order_upsert(data=serializer.to_data(source=OrderSource.API))
-    except serializers.ValidationError as error:
+    except (serializers.ValidationError, Conflict) as error:
         return {**result, "result": "failed", "errors": error.detail}
     return {**result, "result": "created" if created else "updated", "id": order.pk, "number": order.number}
 

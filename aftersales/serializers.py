@@ -189,6 +189,9 @@ class OrderInputSerializer(serializers.Serializer):
     placed_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=OrderStatus.choices, default=OrderStatus.OPEN)
     cancelled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    updated_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text=gettext_lazy(
+        "When the store last changed the order. A version older than the one stored is refused (409), so "
+        "updates that arrive out of order cannot undo newer ones."))
     fulfillment_mode = serializers.ChoiceField(choices=FulfillmentMode.choices, default=FulfillmentMode.OWN_SHIPPING)
     customer = CustomerInputSerializer()
     email = serializers.EmailField(required=False, allow_blank=True, default="", help_text=gettext_lazy(
@@ -252,6 +255,7 @@ class OrderInputSerializer(serializers.Serializer):
             source=source, external_id=attrs["external_id"], number=attrs["number"], market_code=attrs["market"],
             currency=attrs["currency"], placed_at=attrs["placed_at"], status=attrs["status"],
             cancelled_at=attrs["cancelled_at"], fulfillment_mode=attrs["fulfillment_mode"], email=attrs["email"],
+            updated_at=attrs["updated_at"],
             customer=CustomerData(email=customer["email"], name=customer["name"], phone=customer["phone"],
                                   language=customer["language"], country=customer["country"]),
             ship_name=address.get("name", ""), ship_address=address.get("address", ""),

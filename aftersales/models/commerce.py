@@ -125,6 +125,9 @@ class Order(models.Model):
     ship_postcode = models.CharField(_("postcode"), max_length=32, blank=True)
     ship_country = models.CharField(_("country"), max_length=2, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When the store last changed the order, as the version we stored says: an older version arriving later
+    # (webhooks are not delivered in order) is not applied over it.
+    store_updated_at = models.DateTimeField(_("changed in the store at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

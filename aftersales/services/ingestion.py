@@ -6,7 +6,9 @@ is the edge's job (``aftersales.money.to_minor``), so that every path refuses th
 
 Idempotent by the store's own ids:
 
-* an order by (``source``, ``external_id``): a second upsert updates it;
+* an order by (``source``, ``external_id``): a second upsert updates it. An order sent with the time the store
+  last changed it (``updated_at``; Shopify's webhooks carry it) is not overwritten by an older version that
+  arrives later: that raises ``StaleVersion`` and writes nothing (webhooks are not delivered in order);
 * its lines by their ``external_id`` (by SKU + variant where the store gives none). A line missing from a
   later version is removed, unless a shipment or another record refers to it: that is refused, not hidden;
 * payments by (``provider``, ``provider_payment_id``): updated, never deleted (financial records). The
@@ -130,6 +132,7 @@ class OrderData:
     ship_postcode: str = ""
     ship_country: str = ""
     cancelled_at: datetime | None = None
+    updated_at: datetime | None = None  # when the store last changed it; None: apply whatever is stored
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,20 @@ class TrackingEventData:
     proof: ProofOfDelivery | None = None
 
 
+class StaleVersion(Exception):
+    """The data is an older version of an order than the one stored (``updated_at`` before the stored
+    ``store_updated_at``): nothing was written. The message is translated."""
+
+    field = "updated_at"
+
+    def __init__(self, order: Order, updated_at: datetime):
+        self.order = order
+        self.message = (_("A newer version of this order is stored (changed in the store at %(stored)s); this one, "
+                          "changed at %(sent)s, was not applied.")
+                        % {"stored": order.store_updated_at.isoformat(), "sent": updated_at.isoformat()})
+        super().__init__(self.message)
+
+
 class MissingReference(Exception):
     """The data names an order or shipment that is not here (yet). ``field`` is the API field it came from."""
 
@@ -216,6 +233,8 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         order = (Order.objects.select_for_update().select_related("customer")
                  .filter(source=data.source, external_id=data.external_id).first())
         created = order is None
+        if not created and _older(data.updated_at, than=order.store_updated_at):
+            raise StaleVersion(order, data.updated_at)
         customer = _customer_find_or_create(data.customer, current=None if created else order.customer)
         if created:
             order = Order(source=data.source, external_id=data.external_id)
@@ -241,6 +260,10 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
     _lines_sync(order, data.lines, created=created)
     _payments_sync(order, data.payments, created=created)
     return order, created
+
+
+def _older(updated_at: datetime | None, *, than: datetime | None) -> bool:
+    return updated_at is not None and than is not None and updated_at < than
 
 
 def _check_order_data(data: OrderData) -> None:
@@ -303,6 +326,8 @@ def _order_assign(order: Order, data: OrderData, market: Market, customer: Custo
     order.ship_postcode = data.ship_postcode
     order.ship_country = data.ship_country.upper()
     order.cancelled_at = data.cancelled_at
+    if data.updated_at is not None:
+        order.store_updated_at = data.updated_at
     if data.status == OrderStatus.CANCELLED and order.cancelled_at is None:
         order.cancelled_at = timezone.now()
 

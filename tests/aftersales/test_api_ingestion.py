@@ -277,6 +277,23 @@ def test_captured_amount_cannot_drop_below_what_is_refunded(api, market):
 
 # -- bulk --------------------------------------------------------------------------------------------------
 
+def test_an_older_version_is_refused_with_409_and_changes_nothing(api, market):
+    newer = post(api, ORDERS, order_body(updated_at="2026-03-02T10:00:00Z", total="25.00"))
+    assert newer.status_code == 201
+    before = counts()
+    stale = api.post(ORDERS, order_body(updated_at="2026-03-02T09:59:59Z", total="99.00"), format="json",
+                     HTTP_ACCEPT_LANGUAGE="de")
+    assert stale.status_code == 409
+    [message] = stale.json()["updated_at"]
+    assert message.startswith("Eine neuere Fassung dieser Bestellung ist gespeichert")
+    assert counts() == before
+    assert Order.objects.get().total_minor == 2500
+    in_bulk = post(api, BULK, {"orders": [order_body(updated_at="2026-03-02T09:00:00Z", total="99.00")]}).json()
+    assert (in_bulk["failed"], in_bulk["results"][0]["errors"]["updated_at"][0][:21]) == (1, "A newer version of th")
+    assert post(api, ORDERS, order_body(updated_at="2026-03-02T10:00:01Z", total="30.00")).status_code == 200
+    assert Order.objects.get().total_minor == 3000
+
+
 def test_bulk_reports_each_order_and_one_bad_order_does_not_block_the_others(api, market):
     bad_currency = numbered_order(2) | {"currency": "XYZ"}
     bad_market = numbered_order(4) | {"market": "ZZ"}

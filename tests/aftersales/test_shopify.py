@@ -169,6 +169,37 @@ def test_the_same_order_in_another_delivery_updates_it(client, us):
     assert Payment.objects.get().captured_minor == 6490
 
 
+def test_an_older_version_arriving_late_does_not_undo_a_newer_one(client, us):
+    """Shopify does not deliver in order: the cancellation (changed at 10:00) overtook the update made at 09:30.
+    The late update is processed by changing nothing: the order stays cancelled, its payment voided."""
+    cancelled = order_payload(cancelled_at="2026-03-02T10:00:00+01:00", financial_status="voided",
+                              updated_at="2026-03-02T10:00:00+01:00")
+    deliver(client, cancelled, "orders/cancelled", "w-new")
+    before = counts()
+    late = order_payload(total_price="64.90", fulfillment_status="partial", updated_at="2026-03-02T09:30:00+01:00",
+                         email="typo@example.com")
+    deliver(client, late, "orders/updated", "w-old")
+    assert event("w-old").status == WebhookStatus.PROCESSED
+    assert counts() == before | {"InboundWebhookEvent": 2}
+    order = Order.objects.get()
+    assert (order.status, order.total_minor, order.email) == (OrderStatus.CANCELLED, 5990, "jon@example.com")
+    assert order.store_updated_at == datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert (Payment.objects.get().status, Payment.objects.get().captured_minor) == (PaymentStatus.VOIDED, 0)
+    # A newer version still applies, and one of the same moment (a redelivery under another id) too.
+    newer = order_payload(total_price="64.90", updated_at="2026-03-02T11:00:00+01:00")
+    deliver(client, newer, "orders/updated", "w-newer")
+    assert Order.objects.get().total_minor == 6490
+    deliver(client, newer | {"total_price": "65.90"}, "orders/updated", "w-same-moment")
+    assert Order.objects.get().total_minor == 6590
+
+
+def test_a_version_without_updated_at_is_applied_as_before(client, us):
+    deliver(client, order_payload(updated_at="2026-03-02T10:00:00+01:00"), "orders/create", "w-1")
+    deliver(client, order_payload(total_price="64.90"), "orders/updated", "w-2")
+    order = Order.objects.get()
+    assert (order.total_minor, order.store_updated_at) == (6490, datetime(2026, 3, 2, 9, tzinfo=UTC))
+
+
 def test_a_topic_without_handler_is_stored_and_ignored(client, us):
     deliver(client, {"id": 1, "email": "x@example.com"}, "customers/create", "w-1")
     assert event("w-1").status == WebhookStatus.IGNORED

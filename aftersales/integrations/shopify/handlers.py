@@ -4,7 +4,8 @@ Each reads the stored body, maps it (``mapping``) and calls one ingestion servic
 leaves the event *failed* with a readable error and no partial writes (it runs in a savepoint); the task
 retries with backoff, and ``manage.py webhooks_reprocess`` or the admin run it again. Deliveries that name an
 order we do not have yet (a fulfillment or refund that overtook its order) fail with ``MissingReference``;
-when that order is stored, the failed deliveries waiting for it are queued again.
+when that order is stored, the failed deliveries waiting for it are queued again. An order delivery older than
+the version stored (its ``updated_at``; Shopify does not deliver in order) is processed by changing nothing.
 
 Imported at start-up by ``AftersalesConfig.ready`` so that the handlers are registered in every process.
 """
@@ -12,17 +13,26 @@ Imported at start-up by ``AftersalesConfig.ready`` so that the handlers are regi
 from __future__ import annotations
 
 import json
+import logging
 
 from django.utils.translation import gettext as _
 
 from aftersales.choices import PaymentProvider, RefundSource, WebhookProvider, WebhookStatus
 from aftersales.models import InboundWebhookEvent, Market, Order, Payment
-from aftersales.services.ingestion import MissingReference, order_upsert, shipment_upsert, tracking_event_record
+from aftersales.services.ingestion import (
+    MissingReference,
+    StaleVersion,
+    order_upsert,
+    shipment_upsert,
+    tracking_event_record,
+)
 from aftersales.services.refunds import refund_record_external
 from aftersales.services.webhooks import webhook_handler, webhook_reprocess
 
 from ..payloads import RejectedPayload, rejected, stored_json_object
 from . import mapping
+
+logger = logging.getLogger(__name__)
 
 PROVIDER = WebhookProvider.SHOPIFY
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
@@ -36,7 +46,12 @@ def order_event(event: InboundWebhookEvent) -> None:
     payload = _payload(event)
     with _rejected():
         market = _market_for(payload)
-        order, _created = order_upsert(data=mapping.order_data(payload, market_code=market.code))
+        try:
+            order, _created = order_upsert(data=mapping.order_data(payload, market_code=market.code))
+        except StaleVersion:  # overtaken by a newer version of the order: nothing in it is news (nor its shipments)
+            logger.info("shopify %s (#%s): an older version of order %s than the one stored, not applied",
+                        event.event_type, event.pk, payload.get("id"))
+            return
         for shipment in mapping.order_fulfillments(payload):
             shipment_upsert(data=shipment)
     _requeue_waiting(order.external_id)

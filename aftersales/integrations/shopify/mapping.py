@@ -102,6 +102,7 @@ def order_data(payload: dict, *, market_code: str) -> OrderData:
         source=SOURCE, external_id=str(order_id), number=str(payload.get("name") or order_id)[:64],
         market_code=market_code, currency=currency, placed_at=placed_at, status=status,
         cancelled_at=_datetime(payload, "cancelled_at"), fulfillment_mode=FulfillmentMode.OWN_SHIPPING,
+        updated_at=_datetime(payload, "updated_at"),
         email=payload.get("email") or payload.get("contact_email") or "",
         customer=CustomerData(
             email=payload.get("email") or payload.get("contact_email") or customer.get("email") or "",
