@@ -52,3 +52,11 @@ class PaymentGateway(Protocol):
     name: str
 
     def refund(self, request: RefundRequest) -> RefundResult: ...
+
+
+class RefundFinder(Protocol):
+    """A gateway that can also look up a refund it may have made already (Stripe): ``refund_execute`` asks it
+    before sending a refund again, because a provider that replays a saved server error to the same idempotency
+    key cannot say otherwise whether the first request refunded."""
+
+    def find_refund(self, request: RefundRequest) -> RefundResult | None: ...

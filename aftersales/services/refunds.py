@@ -5,7 +5,9 @@
   A repeated idempotency key returns the refund already made instead of making a second one.
 * ``refund_execute`` asks the provider through its gateway with the refund's idempotency key; the call is
   made outside any transaction so no row lock is held over the network. Transient errors propagate for the
-  task to retry with the same key; permanent ones mark the refund failed with the provider's message.
+  task to retry with the same key; permanent ones mark the refund failed with the provider's message. Before
+  sending a refund again, it asks a gateway that can look refunds up (Stripe) whether the earlier attempt made
+  it: Stripe replays a saved 500 to the same key, so only that lookup settles a refund its 500 hid.
 * ``refund_record_external`` books a refund the store already made (Shopify ``refunds/create``): same lock
   and over-refund check, nothing sent to a provider, recorded as succeeded.
 * Every status change goes through ``_transition``, which checks ``REFUND_TRANSITIONS`` and writes a
@@ -24,7 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.choices import REFUND_TRANSITIONS, PaymentStatus, RefundStatus
-from aftersales.integrations.base import PermanentProviderError, RefundOutcome, RefundRequest
+from aftersales.integrations.base import PermanentProviderError, RefundOutcome, RefundRequest, RefundResult
 from aftersales.integrations.registry import gateway_for
 from aftersales.models import Payment, Refund, RefundEvent
 from aftersales.money import format_money
@@ -93,6 +95,7 @@ def refund_execute(*, refund_id: int) -> Refund:
         refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
         if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
             return refund
+        sent_before = refund.status == RefundStatus.REQUESTED and refund.attempts > 0
         if refund.status == RefundStatus.PLANNED:
             _transition(refund, RefundStatus.REQUESTED, note=_("Sent to %(provider)s.") % {"provider": refund.provider})
             refund.requested_at = timezone.now()
@@ -101,8 +104,10 @@ def refund_execute(*, refund_id: int) -> Refund:
     request = RefundRequest(payment_reference=refund.payment.provider_payment_id, amount_minor=refund.amount_minor,
                             currency=refund.currency, idempotency_key=str(refund.idempotency_key),
                             reason=refund.cause, metadata={"refund_id": str(refund.pk)})
+    gateway = gateway_for(refund.provider)
     try:
-        result = gateway_for(refund.provider).refund(request)
+        result = _already_made(gateway, request) if sent_before else None
+        result = result or gateway.refund(request)
     except PermanentProviderError as error:
         return _settle(refund.pk, RefundStatus.FAILED, message=error.message)
     # TransientProviderError propagates: the task retries with the same idempotency key.
@@ -113,6 +118,18 @@ def refund_execute(*, refund_id: int) -> Refund:
         return _settle(refund.pk, RefundStatus.FAILED, provider_refund_id=result.provider_refund_id,
                        message=result.message)
     return _settle(refund.pk, None, provider_refund_id=result.provider_refund_id, message=result.message)
+
+
+def _already_made(gateway, request: RefundRequest) -> RefundResult | None:
+    """The refund the provider made on an earlier attempt, where the gateway can look it up (``RefundFinder``).
+    A lookup the provider refuses proves nothing either way: the refund is then sent again with its key."""
+    find = getattr(gateway, "find_refund", None)
+    if find is None:
+        return None
+    try:
+        return find(request)
+    except PermanentProviderError:
+        return None
 
 
 @transaction.atomic

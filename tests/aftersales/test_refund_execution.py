@@ -72,6 +72,15 @@ def stripe_answers(http, refund, **answer):
                                  "Idempotency-Key": str(refund.idempotency_key)})])
 
 
+def stripe_lists(http, refunds=(), **answer):
+    """Stripe's answer to listing the charge's refunds (what ``refund_execute`` asks before sending again)."""
+    body = answer.pop("json", None) or {"object": "list", "url": "/v1/refunds", "has_more": False,
+                                        "data": list(refunds)}
+    http.add(responses.GET, STRIPE_REFUNDS, json=body, **answer, match=[
+        matchers.query_param_matcher({"charge": CHARGE, "limit": "100"}),
+        matchers.header_matcher({"Authorization": f"Bearer {STRIPE_KEY}"})])
+
+
 def stripe_refund(refund, status="succeeded", **fields):
     return {"id": "re_3PExecRefund", "object": "refund", "amount": refund.amount_minor, "charge": CHARGE,
             "currency": "usd", "metadata": {"refund_id": str(refund.pk)}, "status": status, **fields}
@@ -106,13 +115,15 @@ def test_configured_settings_pick_the_provider_gateways(settings):
 def test_stripe_transient_failure_then_success_sends_the_same_key_twice_and_refunds_once(http):
     refund = planned("stripe", CHARGE)
     stripe_answers(http, refund, status=503, json={"error": {"type": "api_error", "message": "Try again later."}})
+    stripe_lists(http)  # not made: send it again
     stripe_answers(http, refund, json=stripe_refund(refund))
 
     result = refund_execute_task.apply(args=[refund.pk])
 
     assert (result.successful(), result.get()) == (True, "succeeded")
-    assert [call.request.headers["Idempotency-Key"] for call in http.calls] == [str(refund.idempotency_key)] * 2
-    assert [dict(parse_qsl(call.request.body)) for call in http.calls] == [stripe_form(refund)] * 2
+    posts = [call for call in http.calls if call.request.method == "POST"]
+    assert [call.request.headers["Idempotency-Key"] for call in posts] == [str(refund.idempotency_key)] * 2
+    assert [dict(parse_qsl(call.request.body)) for call in posts] == [stripe_form(refund)] * 2
     refund.refresh_from_db()
     assert (refund.status, refund.provider_refund_id, refund.attempts, refund.failure_message) == (
         "succeeded", "re_3PExecRefund", 2, "")
@@ -144,14 +155,17 @@ def test_paypal_transient_failure_then_success_sends_the_same_request_id_twice_a
 def test_retries_are_bounded_and_an_unanswered_refund_keeps_its_amount(http):
     refund = planned("stripe", CHARGE)
     attempts = 1 + refund_execute_task.max_retries
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        if attempt:
+            stripe_lists(http)
         stripe_answers(http, refund, status=503, json={"error": {"type": "api_error", "message": "Try again."}})
 
     result = refund_execute_task.apply(args=[refund.pk])
 
     assert result.failed()
     assert isinstance(result.result, TransientProviderError)
-    assert [call.request.headers["Idempotency-Key"] for call in http.calls] == [str(refund.idempotency_key)] * attempts
+    posts = [call for call in http.calls if call.request.method == "POST"]
+    assert [call.request.headers["Idempotency-Key"] for call in posts] == [str(refund.idempotency_key)] * attempts
     refund.refresh_from_db()
     # Never marked failed: Stripe may yet have made it, so its amount stays taken.
     assert (refund.status, refund.attempts, refund.provider_refund_id) == ("requested", attempts, "")
@@ -242,3 +256,53 @@ def test_running_the_task_again_on_a_settled_refund_calls_the_provider_no_more(h
 
     refund.refresh_from_db()
     assert (refund.status, refund.attempts, refund.failure_message, timeline(refund)) == before
+
+
+# -- Stripe replays a saved 500 to the same idempotency key: the payment's refunds say what happened -----------
+
+def test_a_refund_stripe_made_behind_a_500_is_found_and_not_sent_again(http):
+    refund = planned("stripe", CHARGE)
+    stripe_answers(http, refund, status=500, json={"error": {"type": "api_error", "message": "Internal error."}})
+    other = {**stripe_refund(refund), "id": "re_someone_else", "metadata": {"refund_id": "99999"}}
+    stripe_lists(http, [other, stripe_refund(refund, id="re_3PBehindThe500")])
+
+    result = refund_execute_task.apply(args=[refund.pk])
+
+    assert (result.successful(), result.get()) == (True, "succeeded")
+    assert [call.request.method for call in http.calls] == ["POST", "GET"]  # never a second POST
+    refund.refresh_from_db()
+    assert (refund.status, refund.provider_refund_id, refund.attempts) == ("succeeded", "re_3PBehindThe500", 2)
+    assert Refund.objects.filter(payment=refund.payment).count() == 1
+    assert refundable_minor(refund.payment) == 0
+
+
+def test_the_stall_scan_settles_a_refund_whose_answer_was_lost(http):
+    """The worker died after Stripe refunded: the refund stays requested until the periodic scan resumes it, and
+    the lookup settles it without refunding again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales.services.refunds import refunds_stalled
+
+    refund = planned("stripe", CHARGE)
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.REQUESTED, attempts=1,
+                                               requested_at=timezone.now() - timedelta(minutes=20))
+    stripe_lists(http, [stripe_refund(refund, status="pending")])
+
+    assert list(refunds_stalled()) == [refund]  # what the periodic scan queues again
+    assert refund_execute_task.apply(args=[refund.pk]).get() == "requested"
+
+    refund.refresh_from_db()
+    assert (refund.status, refund.provider_refund_id) == ("requested", "re_3PExecRefund")  # pending at Stripe
+    assert [call.request.method for call in http.calls] == ["GET"]
+
+
+def test_a_lookup_stripe_refuses_proves_nothing_and_the_refund_is_sent_again(http):
+    refund = planned("stripe", CHARGE)
+    stripe_answers(http, refund, status=500, json={"error": {"type": "api_error", "message": "Internal error."}})
+    stripe_lists(http, status=400, json={"error": {"type": "invalid_request_error", "message": "No such charge"}})
+    stripe_answers(http, refund, json=stripe_refund(refund))
+
+    assert refund_execute_task.apply(args=[refund.pk]).get() == "succeeded"
+    assert [call.request.method for call in http.calls] == ["POST", "GET", "POST"]

@@ -6,6 +6,9 @@
 * ``ch_…``/``py_…`` references are refunded with ``charge=``, ``pi_…`` with ``payment_intent=``.
 * Amounts are sent in Stripe's minor units, which follow ISO 4217 except for the currencies in
   ``STRIPE_EXPONENTS`` (https://docs.stripe.com/currencies#special-cases).
+* Before sending a refund again, ``find_refund`` lists the payment's refunds for ours (``metadata.refund_id``):
+  Stripe replays a saved 500 to the same idempotency key for 24 hours, so only the list tells whether the first
+  request made the refund.
 * Errors: anything after which the refund may still have happened, or may happen on a retry (connection
   errors, timeouts, 5xx, 429, a 409 for an idempotency key still being processed, ``Stripe-Should-Retry:
   true``) is a ``TransientProviderError``; Stripe refusing the request (invalid request, card error,
@@ -77,6 +80,25 @@ class StripeGateway:
         except stripe.StripeError as error:
             raise _provider_error(error) from error
         return _result(refund.to_dict(for_json=True))
+
+    def find_refund(self, request: RefundRequest) -> RefundResult | None:
+        """The refund Stripe made for ``request`` (its ``metadata.refund_id``) on the payment, or None.
+
+        Stripe saves the first answer to an idempotency key, a 500 included, and replays it for 24 hours: after a
+        server error, sending the refund again cannot tell whether Stripe made it. Listing the payment's refunds
+        can, so ``refund_execute`` looks here before it sends a refund again."""
+        ours = str(request.metadata.get("refund_id", ""))
+        if not ours:
+            return None
+        try:
+            page = self._client.v1.refunds.list(params={**_target(request.payment_reference), "limit": 100})
+            for refund in page.auto_paging_iter():
+                found = refund.to_dict(for_json=True)
+                if str((found.get("metadata") or {}).get("refund_id", "")) == ours:
+                    return _result(found)
+        except stripe.StripeError as error:
+            raise _provider_error(error) from error
+        return None
 
 
 def stripe_amount(amount_minor: int, currency: str) -> int:
