@@ -21,6 +21,7 @@ class RefundRequest:
     idempotency_key: str
     reason: str = ""
     metadata: dict = field(default_factory=dict)
+    language: str = ""          # the customer's, for what the provider shows them (PayPal's note to the payer)
 
 
 @dataclass(frozen=True)

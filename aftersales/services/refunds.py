@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -92,7 +93,8 @@ def refund_create(*, payment: Payment, amount_minor: int, cause: str, source: st
 def refund_execute(*, refund_id: int) -> Refund:
     """Send the refund to its provider. Safe to call again: a settled refund is returned as it is."""
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
+        refund = (Refund.objects.select_for_update(of=("self", "payment"))
+                  .select_related("payment", "order__customer", "order__market").get(pk=refund_id))
         if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
             return refund
         sent_before = refund.status == RefundStatus.REQUESTED and refund.attempts > 0
@@ -103,7 +105,8 @@ def refund_execute(*, refund_id: int) -> Refund:
         refund.save(update_fields=["status", "requested_at", "attempts"])
     request = RefundRequest(payment_reference=refund.payment.provider_payment_id, amount_minor=refund.amount_minor,
                             currency=refund.currency, idempotency_key=str(refund.idempotency_key),
-                            reason=refund.cause, metadata={"refund_id": str(refund.pk)})
+                            reason=refund.cause, metadata={"refund_id": str(refund.pk)},
+                            language=_customer_language(refund.order))
     gateway = gateway_for(refund.provider)
     try:
         result = _already_made(gateway, request) if sent_before else None
@@ -118,6 +121,16 @@ def refund_execute(*, refund_id: int) -> Refund:
         return _settle(refund.pk, RefundStatus.FAILED, provider_refund_id=result.provider_refund_id,
                        message=result.message)
     return _settle(refund.pk, None, provider_refund_id=result.provider_refund_id, message=result.message)
+
+
+def _customer_language(order) -> str:
+    """The language the customer reads: theirs, else their market's first, else the store's; one we translate."""
+    for code in (order.customer.language, *(order.market.languages or []), settings.LANGUAGE_CODE):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def _already_made(gateway, request: RefundRequest) -> RefundResult | None:

@@ -92,8 +92,8 @@ def paypal_token(http):
              match=[matchers.urlencoded_params_matcher({"grant_type": "client_credentials"})])
 
 
-def paypal_answers(http, refund, **answer):
-    sent = {"amount": {"value": "50.00", "currency_code": "USD"}, "note_to_payer": "Refund from Demo Store"}
+def paypal_answers(http, refund, *, note="Refund from Demo Store", **answer):
+    sent = {"amount": {"value": "50.00", "currency_code": "USD"}, "note_to_payer": note}
     http.add(responses.POST, f"{PAYPAL_API}/v2/payments/captures/{CAPTURE}/refund", **answer, match=[
         matchers.json_params_matcher(sent, strict_match=True),
         matchers.header_matcher({"Authorization": f"Bearer {PAYPAL_TOKEN}",
@@ -306,3 +306,21 @@ def test_a_lookup_stripe_refuses_proves_nothing_and_the_refund_is_sent_again(htt
 
     assert refund_execute_task.apply(args=[refund.pk]).get() == "succeeded"
     assert [call.request.method for call in http.calls] == ["POST", "GET", "POST"]
+
+
+@pytest.mark.parametrize(("customer", "market", "note"), [
+    ("de", ["en"], "Erstattung von Demo Store"),                 # the customer's own language
+    ("fr-CA", ["en"], "Remboursement de Demo Store"),            # the nearest one we translate
+    ("", ["es", "en"], "Reembolso de Demo Store"),               # else their market's first
+    ("tlh", ["tlh"], "Refund from Demo Store"),                  # else the store's
+])
+def test_paypal_tells_the_buyer_in_the_buyer_s_language(http, customer, market, note):
+    refund = planned("paypal", CAPTURE)
+    refund.order.customer.language = customer
+    refund.order.customer.save(update_fields=["language"])
+    refund.order.market.languages = market
+    refund.order.market.save(update_fields=["languages"])
+    paypal_token(http)
+    paypal_answers(http, refund, note=note, status=201, json={"id": "0RX31594MB171221W", "status": "COMPLETED"})
+
+    assert refund_execute_task.apply(args=[refund.pk]).get() == "succeeded"

@@ -26,6 +26,7 @@ from decimal import Decimal
 import paypalrestsdk
 import requests
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from paypalrestsdk import exceptions as paypal_errors
 
@@ -74,7 +75,7 @@ class PayPalGateway:
     def refund(self, request: RefundRequest) -> RefundResult:
         body = {"amount": {"value": paypal_value(request.amount_minor, request.currency),
                            "currency_code": request.currency.upper()},
-                "note_to_payer": _note_to_payer()}
+                "note_to_payer": _note_to_payer(request.language)}
         url = f"{self._api.endpoint}/v2/payments/captures/{_capture_id(request.payment_reference)}/refund"
         try:
             headers = {**self._api.headers(), "PayPal-Request-Id": request.idempotency_key}
@@ -106,8 +107,10 @@ def _capture_id(reference: str) -> str:
     return reference
 
 
-def _note_to_payer() -> str:
-    return (_("Refund from %(store)s") % {"store": settings.STORE_NAME})[:NOTE_TO_PAYER_MAX]
+def _note_to_payer(language: str) -> str:
+    """What PayPal shows the buyer, in the buyer's language (the store's when we do not know it)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return (_("Refund from %(store)s") % {"store": settings.STORE_NAME})[:NOTE_TO_PAYER_MAX]
 
 
 def _result(answer: dict) -> RefundResult:
