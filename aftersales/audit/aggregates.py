@@ -107,7 +107,8 @@ def to_base(amount: str, currency: str, rate: str, base_currency: str):
 
 
 def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, str], *,
-            derived: dict[str, str] | None = None, sources: dict[str, str] | None = None) -> dict[str, list[dict]]:
+            derived: dict[str, str] | None = None, sources: dict[str, str] | None = None,
+            derived_params: tuple | list = ()) -> dict[str, list[dict]]:
     """Several groupings of one set of rows in ONE statement: ``{set name: [row, …]}``.
 
     ``queryset`` is a ``.values(alias=expression, …)`` queryset giving one row per record (no grouping): the ORM
@@ -118,7 +119,8 @@ def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, st
     base's aliases (``{"raw": "SUM(g_raw)", "orders": "COUNT(DISTINCT g_order)"}``). Each row holds the set's
     columns, as text (one type in every branch of the union), and the aggregates as the database gives them
     (``Decimal`` on PostgreSQL, ``float`` on SQLite: see ``decimal_of``). ``derived``: more CTEs ``{name: SQL}``
-    built on ``base`` (``over_lines``), and ``sources`` the sets grouped over one of them instead of ``base``."""
+    built on ``base`` (``over_lines``), with ``derived_params`` for their placeholders in order, and ``sources`` the
+    sets grouped over one of them instead of ``base``."""
     base, params = queryset.query.sql_with_params()
     width = max(1, *(len(group) for group in sets.values()))
     quote = connection.ops.quote_name
@@ -134,7 +136,7 @@ def grouped(queryset, sets: dict[str, tuple[str, ...]], aggregates: dict[str, st
     groups = list(sets.items())
     with connection.cursor() as cursor:
         ctes = "".join(f", {name} AS ({sql})" for name, sql in (derived or {}).items())
-        cursor.execute(f"WITH base AS ({base}){ctes} " + " UNION ALL ".join(selects), params)
+        cursor.execute(f"WITH base AS ({base}){ctes} " + " UNION ALL ".join(selects), (*params, *derived_params))
         for values in cursor.fetchall():
             name, group = groups[values[0]]
             row = dict(zip(group, values[1:1 + len(group)], strict=True))
@@ -183,14 +185,9 @@ def over_lines(base: str = "base", *, few: bool = False, carry: tuple[str, ...] 
     return spread
 
 
-def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str, str]:
-    """CTEs ``{name: SQL}`` keeping the rows of ``source`` (aliases ``key``, ``part``, ``g_currency``, ``g_raw``,
-    ``g_order``) whose ``part`` leads its ``key`` — the largest amount in the base currency, or the most distinct
-    orders; ties to the smaller code — as ``leaders``. Grouped by (key, part, currency) they give at most two
-    parts per key, read in the database instead of returning every pair: the refunds' SKU × reason pairs grow
-    with free-text reasons, one key's leading reason does not. Amounts are ranked in base minor units (the
-    currency's exponent as in ``_factor``); codes compare as bytes (``COLLATE "C"``, SQLite's default), as Python
-    compares them."""
+def _base_factor(base_currency: str) -> str:
+    """SQL over ``g_currency``: the factor that takes a currency's minor units to the base currency's (its
+    exponent as in ``metrics._factor``)."""
     from aftersales.money import _EXPONENTS, exponent
 
     def scale(places: int) -> str:
@@ -198,8 +195,21 @@ def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str
 
     factors = " ".join(f"WHEN '{code}' THEN {scale(places)}" for code, places in sorted(_EXPONENTS.items())
                        if places != 2)
-    factor = f"CASE g_currency {factors} ELSE {scale(2)} END"
-    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    return f"CASE g_currency {factors} ELSE {scale(2)} END"
+
+
+def _binary() -> str:
+    """Codes compare as bytes (``COLLATE "C"``, SQLite's default), as Python compares them."""
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
+def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str, str]:
+    """CTEs ``{name: SQL}`` keeping the rows of ``source`` (aliases ``key``, ``part``, ``g_currency``, ``g_raw``,
+    ``g_order``) whose ``part`` leads its ``key`` — the largest amount in the base currency, or the most distinct
+    orders; ties to the smaller code — as ``leaders``. Grouped by (key, part, currency) they give at most two
+    parts per key, read in the database instead of returning every pair: the refunds' SKU × reason pairs grow
+    with free-text reasons, one key's leading reason does not."""
+    factor, binary = _base_factor(base_currency), _binary()
     return {
         "pairs": f"SELECT {key}, {part}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
                  f"FROM {source} WHERE {key} IS NOT NULL GROUP BY {key}, {part}",
@@ -209,6 +219,24 @@ def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str
         "leaders": f"SELECT s.* FROM {source} s JOIN ranked r ON r.{key} = s.{key} AND r.{part} = s.{part} "
                    f"WHERE r.by_amount = 1 OR r.by_orders = 1",
     }
+
+
+def capped(source: str, *, key: str, keep: int, other: str, base_currency: str) -> tuple[dict[str, str], list]:
+    """CTEs ``{name: SQL}`` and their parameters: ``capped``, the rows of ``source`` (aliases ``key``,
+    ``g_currency``, ``g_raw``, ``g_order``) with ``key`` kept where it is among the ``keep`` largest by amount in
+    the base currency or by distinct orders (ties to the smaller code), and ``other`` where it is not. Grouped by
+    ``key`` they give at most ``2 × keep + 1`` groups (and NULL, "none"), whatever the number of distinct keys;
+    the sums over all groups are unchanged."""
+    factor, binary = _base_factor(base_currency), _binary()
+    return {
+        "key_sums": f"SELECT {key}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
+                    f"FROM {source} WHERE {key} IS NOT NULL GROUP BY {key}",
+        "key_kept": f"SELECT {key} FROM (SELECT {key}, ROW_NUMBER() OVER (ORDER BY amount DESC, {key}{binary}) "
+                    f"AS by_amount, ROW_NUMBER() OVER (ORDER BY orders DESC, {key}{binary}) AS by_orders "
+                    f"FROM key_sums) ranked WHERE by_amount <= {int(keep)} OR by_orders <= {int(keep)}",
+        "capped": f"SELECT s.g_order, s.g_currency, s.g_raw, CASE WHEN s.{key} IS NULL OR k.{key} IS NOT NULL "
+                  f"THEN s.{key} ELSE %s END AS {key} FROM {source} s LEFT JOIN key_kept k ON k.{key} = s.{key}",
+    }, [other]
 
 
 _FLOATS = decimal.Context(prec=15)

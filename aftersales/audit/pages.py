@@ -49,7 +49,7 @@ def cell(value: m.MetricValue | None, definition: m.MetricDef, language: str) ->
 
 
 def linkable(code) -> bool:
-    return code not in (None, "") and "/" not in str(code)
+    return code not in (None, "", m.OTHER_REASONS) and "/" not in str(code)
 
 
 def overview_page(data: d.Overview, filters: m.Filters, language: str) -> dict:
@@ -111,7 +111,8 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
         code = row.get("code")
         status = m.status_of(definition.key, value, end=end)
         shown.append({
-            "code": "" if code is None else str(code), "label": m.row_label(definition.key, dimension, row),
+            "code": "" if code in (None, m.OTHER_REASONS) else str(code),
+            "label": m.row_label(definition.key, dimension, row),
             "value": value, "text": format_value(value, definition.unit, language),
             "status": status, "status_text": status_label(status),
             "numerator": row.get("numerator"), "denominator": row.get("denominator"),

@@ -38,6 +38,8 @@ from .breakdowns import _labels, breakdown, reason_label, row_label
 from .definitions import (
     DIMENSIONS,
     METRICS,
+    OTHER_REASONS,
+    REASON_GROUPS,
     REFUND_SIDE,
     STATUSES,
     TICKET_MEASURES,
@@ -64,9 +66,9 @@ from .scope import (
 from .values import period_metrics, refund_and_sales_totals
 
 __all__ = [
-    "DIMENSIONS", "METRICS", "ORDER_CHANNELS", "REFUND_SIDE", "STATUSES", "TICKET_MEASURES", "UNITS", "Filters",
-    "MetricDef", "MetricValue", "Thresholds", "_group", "_labels", "_refund_reason", "_sentences", "_zone",
-    "breakdown", "explanations", "leading", "metric", "month_bounds", "period_label", "period_metrics",
-    "reason_label", "refund_and_sales_totals", "refund_lines", "refunds_in", "row_label", "sales_in",
-    "shared_computation", "status_of",
+    "DIMENSIONS", "METRICS", "ORDER_CHANNELS", "OTHER_REASONS", "REASON_GROUPS", "REFUND_SIDE", "STATUSES",
+    "TICKET_MEASURES", "UNITS", "Filters", "MetricDef", "MetricValue", "Thresholds", "_group", "_labels",
+    "_refund_reason", "_sentences", "_zone", "breakdown", "explanations", "leading", "metric", "month_bounds",
+    "period_label", "period_metrics", "reason_label", "refund_and_sales_totals", "refund_lines", "refunds_in",
+    "row_label", "sales_in", "shared_computation", "status_of",
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from aftersales.choices import OrderSource, PaymentProvider, RefundCause
 from aftersales.models import Market, Product
 
-from .definitions import REFUND_SIDE, TICKET_MEASURES, Filters, metric
+from .definitions import OTHER_REASONS, REFUND_SIDE, TICKET_MEASURES, Filters, metric
 from .groups import (
     ON_TIME,
     _promise_refunds,
@@ -191,11 +191,12 @@ def _labels(key: str, dimension: str, codes: list[str]) -> dict[str, str]:
             labels.update({code: channel_label(code) for code in codes if code not in labels})
         return labels
     # reason
+    other = {OTHER_REASONS: gettext("All other reasons")} if OTHER_REASONS in codes else {}
     if key in TICKET_MEASURES:
         from tickets.api import complaint_category_label
 
         return {code: complaint_category_label(code) for code in codes}
-    labels = {code: str(RefundCause(code).label) for code in codes if code in RefundCause.values}
+    labels = {code: str(RefundCause(code).label) for code in codes if code in RefundCause.values} | other
     if _installed("returns"):
         from returns.api import return_reason_label
 

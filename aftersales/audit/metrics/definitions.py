@@ -140,6 +140,11 @@ def metric(key: str) -> MetricDef:
             return definition
     raise KeyError(key)
 REFUND_SIDE = ("refund_rate_amount", "refund_rate_count")
+# Refund reasons are partly free text (one group per refund at worst): a period's refunds keep the leading
+# ``REASON_GROUPS`` reasons by amount and by orders, and the rest are one row, ``OTHER_REASONS`` (a code no reason
+# can be: it starts with a control character), so what leaves the database stays bounded as the data grows.
+REASON_GROUPS = 100
+OTHER_REASONS = "\x1fother"
 TICKET_MEASURES = {"repeat_complaint_rate": "repeat_complaints", "first_response_median": "first_response",
                    "first_response_p90": "first_response", "first_response_within_2h": "first_response",
                    "csat": "csat"}

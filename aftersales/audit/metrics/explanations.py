@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from aftersales.choices import PaymentProvider
 
 from .breakdowns import breakdown
-from .definitions import REFUND_SIDE, TICKET_MEASURES, Filters, MetricValue, metric
+from .definitions import OTHER_REASONS, REFUND_SIDE, TICKET_MEASURES, Filters, MetricValue, metric
 from .scope import _MEMO, _zone, month_bounds, shared_computation
 from .values import period_metrics
 
@@ -46,9 +46,10 @@ def explanations(*, start: datetime, end: datetime, filters: Filters = Filters()
 
 
 def leading(rows: list[dict]) -> dict | None:
-    """The breakdown row that explains a metric: the first with a code and a share ("no agent" explains
-    nothing). Live rows and a stored audit's rows are read alike."""
-    return next((row for row in rows if row.get("code") and row.get("share")), None)
+    """The breakdown row that explains a metric: the first with a code and a share ("no agent" and "all other
+    reasons" explain nothing). Live rows and a stored audit's rows are read alike."""
+    return next((row for row in rows if row.get("code") and row.get("code") != OTHER_REASONS and row.get("share")),
+                None)
 
 
 def _explain(*, start, end, filters, values) -> dict[str, list[str]]:

@@ -16,8 +16,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from ..aggregates import decimal_of, grouped, leaders, over_lines
-from .definitions import TICKET_SIDE, Filters
+from ..aggregates import capped, decimal_of, grouped, leaders, over_lines
+from .definitions import OTHER_REASONS, REASON_GROUPS, TICKET_SIDE, Filters
 from .scope import (
     _MEMO,
     DEC,
@@ -76,7 +76,8 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
     ONE statement reads the period's records and their orders once (``aftersales.audit.aggregates.grouped``);
     within ``shared_computation`` it always includes the SKU groups, outside it only when ``sku`` asks; with them, the
     refunds also give ``"sku_reason"`` ``{sku: {reason: {"amount", "orders", "n"}}}`` for each SKU's leading reasons
-    (by amount and by orders: one or two per SKU, ``aggregates.leaders``)."""
+    (by amount and by orders: one or two per SKU, ``aggregates.leaders``). The refunds' reasons are the leading
+    ``REASON_GROUPS`` by amount and by orders, the rest folded into ``OTHER_REASONS`` (``aggregates.capped``)."""
     sku = sku or _MEMO.get() is not None
 
     def compute():
@@ -98,20 +99,25 @@ def _sides(side: str, *, start, end, filters, sku: bool = False) -> dict[str, di
             g_id=F("pk"), g_order=F("order"), g_currency=F("currency"), g_amount=F(amount), g_rate=F("rate_to_base"),
             g_raw=ExpressionWrapper(F(amount) * F("rate_to_base"), output_field=DEC),
             **{f"g_{d}": period_group.get(d) or _group(d) for d in SIDE_SETS[side]})
-        derived = None
+        derived, derived_params, sources = {}, [], {"sku": "lines", "sku_reason": "leaders"}
+        if side == "refunds":  # free-text reasons: the leading ones, and the rest as one group
+            cap, derived_params = capped("base", key="g_reason", keep=REASON_GROUPS, other=OTHER_REASONS,
+                                         base_currency=_base())
+            derived |= cap
+            sources["reason"] = "capped"
         if sku:  # the refunds' lines carry their reason: only the leading reasons of each SKU leave the database
             returned = side == "refunds" and _installed("returns")
             if returned:  # a return refund is spread over the lines its case took back
                 from returns.api import returned_case_for_refund, returned_value_sql
 
                 rows = rows.annotate(g_case=returned_case_for_refund())
-            derived = {"lines": over_lines(few=side == "refunds", carry=("g_reason",) if side == "refunds" else (),
+            derived |= {"lines": over_lines(few=side == "refunds", carry=("g_reason",) if side == "refunds" else (),
                                            returned=returned_value_sql("b.g_case", "l.id") if returned else None)}
             if side == "refunds":
                 derived |= leaders("lines", key="g_sku", part="g_reason", base_currency=_base())
-        sources = {"sku": "lines", "sku_reason": "leaders"}
         folded = {}
-        for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources=sources).items():
+        for name, group in grouped(rows, sets, SIDE_MEASURES, derived=derived, sources=sources,
+                                   derived_params=derived_params).items():
             if name == "settled":
                 folded[name] = {(row["g_market"], row["g_provider"]): row["n"] for row in group}
             elif name == "sku_reason":  # {sku: {reason: {"amount", "orders", "n"}}}
