@@ -203,19 +203,28 @@ def _binary() -> str:
     return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
 
 
+def _ranking(source: str, *, part: str, within: str | None, base_currency: str) -> str:
+    """SQL: one row per ``part`` (per ``within`` and ``part`` when ``within`` is given) of the rows of ``source``
+    (aliases ``g_currency``, ``g_raw``, ``g_order``) whose ``within`` (else ``part``) is not NULL, with its rank
+    among the ``part``s of its ``within`` (else among all) by amount in the base currency (``by_amount``) and by
+    distinct orders (``by_orders``); ties to the smaller code."""
+    factor, binary = _base_factor(base_currency), _binary()
+    group = f"{within}, {part}" if within else part
+    over = f"PARTITION BY {within} " if within else ""
+    return (f"SELECT {group}, ROW_NUMBER() OVER ({over}ORDER BY amount DESC, {part}{binary}) AS by_amount, "
+            f"ROW_NUMBER() OVER ({over}ORDER BY orders DESC, {part}{binary}) AS by_orders "
+            f"FROM (SELECT {group}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
+            f"FROM {source} WHERE {within or part} IS NOT NULL GROUP BY {group}) sums")
+
+
 def leaders(source: str, *, key: str, part: str, base_currency: str) -> dict[str, str]:
     """CTEs ``{name: SQL}`` keeping the rows of ``source`` (aliases ``key``, ``part``, ``g_currency``, ``g_raw``,
     ``g_order``) whose ``part`` leads its ``key`` — the largest amount in the base currency, or the most distinct
     orders; ties to the smaller code — as ``leaders``. Grouped by (key, part, currency) they give at most two
     parts per key, read in the database instead of returning every pair: the refunds' SKU × reason pairs grow
     with free-text reasons, one key's leading reason does not."""
-    factor, binary = _base_factor(base_currency), _binary()
     return {
-        "pairs": f"SELECT {key}, {part}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
-                 f"FROM {source} WHERE {key} IS NOT NULL GROUP BY {key}, {part}",
-        "ranked": f"SELECT {key}, {part}, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY amount DESC, "
-                  f"{part}{binary}) AS by_amount, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY orders DESC, "
-                  f"{part}{binary}) AS by_orders FROM pairs",
+        "ranked": _ranking(source, part=part, within=key, base_currency=base_currency),
         "leaders": f"SELECT s.* FROM {source} s JOIN ranked r ON r.{key} = s.{key} AND r.{part} = s.{part} "
                    f"WHERE r.by_amount = 1 OR r.by_orders = 1",
     }
@@ -227,13 +236,10 @@ def capped(source: str, *, key: str, keep: int, other: str, base_currency: str) 
     the base currency or by distinct orders (ties to the smaller code), and ``other`` where it is not. Grouped by
     ``key`` they give at most ``2 × keep + 1`` groups (and NULL, "none"), whatever the number of distinct keys;
     the sums over all groups are unchanged."""
-    factor, binary = _base_factor(base_currency), _binary()
+    ranking = _ranking(source, part=key, within=None, base_currency=base_currency)
     return {
-        "key_sums": f"SELECT {key}, SUM(g_raw * {factor}) AS amount, COUNT(DISTINCT g_order) AS orders "
-                    f"FROM {source} WHERE {key} IS NOT NULL GROUP BY {key}",
-        "key_kept": f"SELECT {key} FROM (SELECT {key}, ROW_NUMBER() OVER (ORDER BY amount DESC, {key}{binary}) "
-                    f"AS by_amount, ROW_NUMBER() OVER (ORDER BY orders DESC, {key}{binary}) AS by_orders "
-                    f"FROM key_sums) ranked WHERE by_amount <= {int(keep)} OR by_orders <= {int(keep)}",
+        "key_kept": f"SELECT {key} FROM ({ranking}) ranked_keys WHERE by_amount <= {int(keep)} "
+                    f"OR by_orders <= {int(keep)}",
         "capped": f"SELECT s.g_order, s.g_currency, s.g_raw, CASE WHEN s.{key} IS NULL OR k.{key} IS NOT NULL "
                   f"THEN s.{key} ELSE %s END AS {key} FROM {source} s LEFT JOIN key_kept k ON k.{key} = s.{key}",
     }, [other]
