@@ -271,10 +271,23 @@ def _auto_submission(dispute: Dispute):
     def queue():
         try:
             dispute_submit_task.delay(pk)
-        except Exception as error:  # the broker is down: the dispute stays unanswered and becomes an incident
-            logger.warning("auto-submission of dispute %s not queued (%s)", pk, type(error).__name__)
+        except Exception as error:  # the broker is down: the decision is undone, so the next scan takes it again
+            logger.warning("auto-submission of dispute %s not queued (%s); the next scan queues it",
+                           pk, type(error).__name__)
+            _auto_submission_undone(pk)
 
     return AUTO_SUBMIT_QUEUED_NOTE, lambda: transaction.on_commit(queue)
+
+
+def _auto_submission_undone(pk: int) -> None:
+    """Forget a T-12 h decision whose task never reached the broker: its alert row and flag go, so the dispute is
+    due again and the next scan decides anew (the packet may have changed) and queues it. Nothing was mailed for a
+    queued submission, so nothing is mailed twice; a submission that did start is left alone by the task itself."""
+    kind = DisputeAlert.Kind.AUTO_SUBMIT_12H
+    with transaction.atomic():
+        deleted, _rows = DisputeAlert.objects.filter(dispute_id=pk, kind=kind, note=AUTO_SUBMIT_QUEUED_NOTE).delete()
+        if deleted:
+            Dispute.objects.filter(pk=pk).update(**{ALERT_FLAGS[kind]: False})
 
 
 def _alert_record(*, dispute: Dispute, rule: AlertRule, now: datetime, recipients: list[str], note: str,

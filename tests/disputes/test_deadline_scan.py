@@ -280,6 +280,40 @@ def test_a_complete_packet_is_queued_for_submission_once(staff, settings, fake_p
 
 
 @pytest.mark.django_db
+def test_a_submission_the_broker_did_not_take_is_queued_by_the_next_scan(
+        staff, settings, fake_packet, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError
+
+    from disputes.tasks import dispute_submit_task
+
+    fake_packet(complete=True)
+    settings.DISPUTES_AUTO_SUBMIT, settings.STRIPE_SECRET_KEY = True, "sk_test_scan"
+    deadline = START + timedelta(days=10)
+    dispute = _one(deadline=deadline)
+    sent: list[int] = []
+
+    def broker_down(dispute_id):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(dispute_submit_task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        down = disputes_scan(now=deadline - timedelta(hours=12))
+    assert down[Kind.AUTO_SUBMIT_12H] == 1
+    assert "not queued (OperationalError); the next scan queues it" in caplog.text
+    assert not dispute.alerts.filter(kind=Kind.AUTO_SUBMIT_12H).exists()  # the decision is undone
+    assert Dispute.objects.get(pk=dispute.pk).alerted_auto_submit_12h is False
+
+    monkeypatch.setattr(dispute_submit_task, "delay", sent.append)  # the broker is back
+    with django_capture_on_commit_callbacks(execute=True):
+        back = disputes_scan(now=deadline - timedelta(hours=11))
+        again = disputes_scan(now=deadline - timedelta(hours=10))
+    assert (back[Kind.AUTO_SUBMIT_12H], again[Kind.AUTO_SUBMIT_12H]) == (1, 0)
+    assert sent == [dispute.pk]  # queued once, by the scan after the downtime
+    assert dispute.alerts.get(kind=Kind.AUTO_SUBMIT_12H).note == AUTO_SUBMIT_QUEUED_NOTE
+    assert len(mail.outbox) == 2  # the 72 h and 24 h alerts, each once: the queued path mails nobody
+
+
+@pytest.mark.django_db
 def test_a_complete_packet_the_api_cannot_take_is_mailed_and_one_already_sent_only_noted(
         staff, settings, fake_packet, django_capture_on_commit_callbacks, queued):
     fake_packet(complete=True)
