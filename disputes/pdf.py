@@ -16,6 +16,8 @@ Decisions:
   re-encoded as JPEG at ``ImageQuality.quality`` (reportlab passes JPEG through unchanged), so a 12-megapixel phone
   photo costs a few hundred kilobytes. Each image is drawn at most half a page high.
 * Text from customers is escaped before it reaches reportlab's paragraph markup.
+* **Uploaded PDFs** are appended page for page to the one-PDF packet with pypdf (``merge``), which adds no date and
+  no file identifier, so the merged packet is as deterministic as its parts.
 """
 
 from __future__ import annotations
@@ -262,3 +264,33 @@ def count_pages(content: bytes) -> int:
         except zlib.error:
             continue
     return pages
+
+
+def merge(first: bytes, appended: list[bytes], *, title: str) -> Rendered:
+    """One PDF: the pages of ``first``, then every page of each of ``appended`` in order, titled ``title``. Raises
+    ``MergeFailed`` when pypdf cannot read a part (the uploads' checks are lighter than a full parse)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    try:
+        for part in (first, *appended):
+            writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
+    except Exception as error:  # an uploaded file's bytes can make a parser fail in any way
+        raise MergeFailed(type(error).__name__) from error
+    writer.add_metadata({"/Title": title, "/Creator": "aftersales"})
+    out = io.BytesIO()
+    writer.write(out)
+    return Rendered(content=out.getvalue(), pages=len(writer.pages))
+
+
+def mergeable(content: bytes) -> bool:
+    """Whether pypdf reads every page of ``content``, so that ``merge`` can append it."""
+    try:
+        merge(content, [], title="")
+    except MergeFailed:
+        return False
+    return True
+
+
+class MergeFailed(Exception):
+    """A PDF that pypdf cannot read: it is not merged."""

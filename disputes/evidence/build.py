@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from .assemble import (
 from .contract import CHARS_PER_TEXT_PAGE, KIND_ORDER, MAX_BYTES, MAX_PAGES, TEXT_FIELDS, Packet
 from .requirements import requirements_for, score_of
 
+logger = logging.getLogger(__name__)
 SENT_STATES = frozenset({SubmissionState.SUBMITTED, SubmissionState.ACCEPTED})
 
 
@@ -193,6 +195,10 @@ def _written(packet: Packet) -> pdf.Section:
     return section
 
 
+def _upload_title(upload: DisputeDocument) -> str:
+    return upload.title or str(DocumentKind(upload.kind).label)
+
+
 @transaction.atomic
 def packet_pdf(*, dispute_id: int) -> DisputeDocument:
     """One PDF of everything (cover with summary and contents, written evidence, every document), stored as the
@@ -200,9 +206,15 @@ def packet_pdf(*, dispute_id: int) -> DisputeDocument:
     built = _build(dispute_id)
     dispute = Dispute.objects.select_related("order").get(pk=dispute_id)
     with translation.override("en"):
-        placeholders = []
+        attached, placeholders = [], []  # uploaded PDFs merged page for page; a page naming any pypdf cannot read
         for upload in built.slot_pdfs:
-            section = pdf.Section(upload.title or str(DocumentKind(upload.kind).label))
+            with default_storage.open(upload.storage_name, "rb") as handle:
+                content = handle.read()
+            if pdf.mergeable(content):
+                attached.append((upload, content))
+                continue
+            logger.warning("uploaded PDF %s of dispute %s not merged into the packet", upload.pk, dispute_id)
+            section = pdf.Section(_upload_title(upload))
             section.p(gettext("This document (%(kind)s, %(pages)s pages, SHA-256 %(sha)s) is sent to the provider as "
                               "its own file.") % {"kind": DocumentKind(upload.kind).label, "pages": upload.pages,
                                                   "sha": upload.sha256[:16]})
@@ -213,7 +225,12 @@ def packet_pdf(*, dispute_id: int) -> DisputeDocument:
             for section in body:
                 toc.append((section.title, page))
                 page += _render_cached([section], section.title, quality).pages
+            for upload, _content in attached:
+                toc.append((_upload_title(upload), page))
+                page += upload.pages
             rendered = _render_cached([_cover(dispute, built.packet, toc), *body], "packet", quality)
+            if attached:
+                rendered = pdf.merge(rendered.content, [content for _upload, content in attached], title="packet")
             if len(rendered.content) <= MAX_BYTES:
                 break
     name, sha = store_file(rendered.content)

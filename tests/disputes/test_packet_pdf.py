@@ -47,6 +47,46 @@ def test_one_pdf_with_a_cover_a_table_of_contents_and_every_document():
     assert DisputeDocument.objects.filter(dispute=dispute, kind="packet").count() == 1
 
 
+def pages_text(content: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def test_an_uploaded_pdf_is_merged_page_for_page_where_the_contents_say(agent_user):
+    from tests.disputes.test_evidence import minimal_pdf
+
+    dispute = scenario()
+    upload = document_add(dispute_id=dispute.pk, kind="shipping_documentation",
+                          upload=SimpleUploadedFile("DHL POD.pdf", minimal_pdf(2)), user=agent_user)
+    row = packet_pdf(dispute_id=dispute.pk)
+    content = stored(row)
+    # cover, written evidence, receipt, shipping, conversation, policy, then the upload's own two pages
+    assert row.pages == pdf.count_pages(content) == 8
+    text = pages_text(content)
+    assert ("Page 0" in text[6], "Page 1" in text[7]) == (True, True)
+    assert "DHL_POD.pdf 7" in " ".join(text[0].split())  # the contents name it at its first page
+    assert not any("is sent to the provider as its own file" in page for page in text)
+    assert packet_pdf(dispute_id=dispute.pk).pk == row.pk  # merged deterministically: the same bytes, the same row
+    assert upload.pk in {d.pk for d in packet_build(dispute_id=dispute.pk).documents}  # still sent as its own file
+
+
+def test_an_uploaded_pdf_that_cannot_be_merged_is_named_on_a_page_of_its_own(agent_user, caplog):
+    from tests.disputes.test_evidence import minimal_pdf
+
+    dispute = scenario()
+    upload = document_add(dispute_id=dispute.pk, kind="receipt",
+                          upload=SimpleUploadedFile("invoice.pdf", minimal_pdf(1)), user=agent_user)
+    broken = b"%PDF-1.4\n" + b"\x00" * 200 + b"/Type /Page\n%%EOF"  # a page for the count, nothing for a parser
+    name, sha = evidence_build.store_file(broken)
+    DisputeDocument.objects.filter(pk=upload.pk).update(storage_name=name, sha256=sha, size_bytes=len(broken))
+    row = packet_pdf(dispute_id=dispute.pk)
+    text = pages_text(stored(row))
+    assert row.pages == len(text) == 7
+    assert "is sent to the provider as its own file" in " ".join(text[6].split())
+    assert "not merged into the packet" in caplog.text
+
+
 def test_a_huge_conversation_and_large_photos_stay_within_stripes_limits(agent_user):
     dispute = scenario("product_not_received")
     ticket = Ticket.objects.get(order=dispute.order)
