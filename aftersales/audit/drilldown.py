@@ -281,6 +281,7 @@ def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
             "threshold": chart_number(line, definition.unit), "thresholdLabel": str(_("Threshold")),
             "noData": str(_("no data")),
             "suffix": {"percent": " %", "minutes": " " + str(_("min"))}.get(definition.unit, ""),
+            "currency": settings.STORE_BASE_CURRENCY if definition.unit == "money" else "",
         }
     return series
 

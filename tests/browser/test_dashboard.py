@@ -73,6 +73,12 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
     expect(page.get_by_test_id("explanations").locator("[data-metric=refund_rate_amount]")).to_contain_text(
         "SKU LAMP-01")
     expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
+    ticks = "c => Chart.getChart(c).scales.y.ticks.map(t => t.label)"
+    assert all(label.endswith(" %") for label in page.locator(
+        "canvas[data-trend=trend-refund_rate_amount]").evaluate(ticks))
+    savings = page.locator("canvas[data-trend=trend-returnless_savings]").evaluate(ticks)
+    assert savings
+    assert all(label.startswith("$") for label in savings)  # money axes name the base currency
     page.screenshot(path=f"{output_path}/1-dashboard.png", full_page=True)
 
     refund_rate.get_by_test_id("value").click()

@@ -2,8 +2,8 @@
  *
  * Charts read their data from <script type="application/json"> blocks the server writes (json_script):
  * {"labels": [...], "values": [number|null, ...], "statuses": [...], "threshold": number|null, "unit": "...",
- *  "suffix": " %", "label": "...", "thresholdLabel": "...", "noData": "..."}, every text in the manager's
- * language. A null value is a month without data: a gap, never a zero.
+ *  "suffix": " %", "currency": "USD" (money only), "label": "...", "thresholdLabel": "...", "noData": "..."}, every
+ * text in the manager's language. A null value is a month without data: a gap, never a zero.
  * Tables with data-sortable sort on a header click by each cell's data-sort value (numbers) or its text.
  */
 (function () {
@@ -24,7 +24,7 @@
       pointBackgroundColor: data.statuses.map(function (s) { return STATUS_COLOURS[s] || "#6c757d"; }),
       pointRadius: canvas.dataset.compact ? 2.5 : 4,
       spanGaps: false,
-      tension: 0.2,
+      tension: 0,  // straight segments: a curve between months would show values no month had
       fill: false
     }];
     if (data.threshold !== null) {
@@ -40,6 +40,14 @@
     }
     var unit = data.suffix || "";
     var lang = document.documentElement.lang || undefined;  // numbers in the page's language, not the browser's
+    // Money in the store's base currency: its symbol on the axis (whole units) and in the tooltip (as stored).
+    var axis = function (v) { return v.toLocaleString(lang) + unit; }, exact = axis;
+    if (data.currency) {
+      axis = function (v) {
+        return v.toLocaleString(lang, { style: "currency", currency: data.currency, maximumFractionDigits: 0 });
+      };
+      exact = function (v) { return v.toLocaleString(lang, { style: "currency", currency: data.currency }); };
+    }
     new Chart(canvas, {
       type: "line",
       data: { labels: data.labels, datasets: datasets },
@@ -54,14 +62,14 @@
             callbacks: {
               label: function (ctx) {
                 var v = ctx.parsed.y;
-                return ctx.dataset.label + ": " + (v === null ? data.noData : v.toLocaleString(lang) + unit);
+                return ctx.dataset.label + ": " + (v === null ? data.noData : exact(v));
               }
             }
           }
         },
         scales: {
-          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: canvas.dataset.compact ? 6 : 12 } },
-          y: { beginAtZero: true, ticks: { callback: function (v) { return v.toLocaleString(lang) + unit; } } }
+          x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12, maxTicksLimit: canvas.dataset.compact ? 6 : 12 } },
+          y: { beginAtZero: true, ticks: { callback: axis } }
         }
       }
     });
