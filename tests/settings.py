@@ -10,6 +10,9 @@ import tempfile
 # Defaults only: a value set in the environment (CI, a developer's shell) wins.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x1y2z3" * 8)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Tests write data between two requests of the dashboard: its month to date is computed on each (the shared
+# snapshot has its own tests, which turn it on).
+os.environ.setdefault("DASHBOARD_LIVE_SECONDS", "0")
 os.environ.setdefault("VAR_DIR", os.path.join(tempfile.gettempdir(), f"aftersales-test-{os.getuid()}"))
 
 from aftersales.settings import *  # noqa: F403

@@ -108,6 +108,35 @@ class MonthFigures:
     values: dict[str, m.MetricValue]
     explanations: dict[str, list[str]] = field(default_factory=dict)
     audit: MonthlyAudit | None = None
+    snapshot: MonthlyAudit | None = None  # the month in progress as the shared snapshot computed it (never saved)
+
+
+def live_snapshot_key(month: date) -> str:
+    return f"audit:live:{month:%Y-%m}:{settings.STORE_TIME_ZONE}:{settings.STORE_BASE_CURRENCY}"
+
+
+def live_snapshot(month: date, now: datetime) -> MonthlyAudit | None:
+    """The month in progress computed as an audit is (metrics, breakdowns, explanations: ``audit_compute``) up to
+    the moment it was computed, in an unsaved ``MonthlyAudit``: computed at most once in ``DASHBOARD_LIVE_SECONDS``
+    and shared through the cache by every manager, language and single filter (read as a stored month is), so a
+    dashboard request late in the month does not read the whole month again. ``None`` when turned off (0)."""
+    seconds = settings.DASHBOARD_LIVE_SECONDS
+    if not seconds:
+        return None
+    from django.core.cache import cache
+
+    from .services import audit_compute
+
+    key = live_snapshot_key(month)
+    start, end = m.month_bounds(month, store_tz())
+    data = cache.get(key)
+    if data is None or data["computed_at"] > now:  # or a clock set back (tests travelling in time)
+        data = {"computed_at": now, **audit_compute(start=start, end=min(end, now))}
+        cache.set(key, data, seconds)
+    return MonthlyAudit(month=month, revision=0, computed_at=data["computed_at"], period_start=start,
+                        period_end=min(end, data["computed_at"]), base_currency=settings.STORE_BASE_CURRENCY,
+                        time_zone=settings.STORE_TIME_ZONE, metrics=data["metrics"], breakdowns=data["breakdowns"],
+                        explanations=data["explanations"])
 
 
 def newest_audits(months: list[date], *, with_breakdowns: bool = False) -> dict[date, MonthlyAudit]:
@@ -189,6 +218,12 @@ def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None
     an audit is computed now only with ``unaudited_live`` (the months shown side by side); in the trend it is a gap:
     the backfill audits every month with data, so an unaudited older month has none (or awaits its audit)."""
     now = now or timezone.now()
+    if month >= live_month(now) and audit is None and (snapshot := live_snapshot(month, now)) is not None:
+        values = stored_values(snapshot, filters)
+        if values is not None:  # explanations: ``overview`` words the snapshot's in the reader's language
+            explanations = m.explanations(start=snapshot.period_start, end=snapshot.period_end, filters=filters,
+                                          values=values) if explain and active_filters(filters) else {}
+            return MonthFigures(month=month, live=True, values=values, explanations=explanations, snapshot=snapshot)
     if month < live_month(now) and audit is None and not unaudited_live:
         return MonthFigures(month=month, live=False, values={})
     if month < live_month(now) and audit is not None:
@@ -256,6 +291,8 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None) 
     closed = month_figures(months[-2], filters, audit=stored.get(months[-2]), now=now)
     if closed.audit is not None and not closed.live and not active_filters(filters):
         closed.explanations = stored_explanations(closed.audit, language)
+    if current.snapshot is not None and not active_filters(filters):
+        current.explanations = stored_explanations(current.snapshot, language)
     figures = {months[-1]: current, months[-2]: closed}
     for month in months[:-2]:
         figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,

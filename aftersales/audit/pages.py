@@ -79,6 +79,7 @@ def overview_page(data: d.Overview, filters: m.Filters, language: str) -> dict:
         "rows": rows, "explained": explained, "trend": trend, "alerts": [alert_text(a, language) for a in data.alerts],
         "closed_revision": closed_audit.revision if closed_audit else None,
         "closed_computed_at": closed_audit.computed_at if closed_audit else None,
+        "current_as_of": current.snapshot.computed_at if current.snapshot else None,
         "pdf_url": reverse("dashboard-report", args=[f"{closed.month:%Y-%m}"]) if closed_audit else "",
         "csv_url": reverse("dashboard") + query_string(filters, format="csv"),
         "trend_csv_url": reverse("dashboard") + query_string(filters, format="csv", table="trend"),

@@ -28,6 +28,11 @@ RETURNS_SERIAL_RETURNER_COUNT = env.int(
     help="Customers with this many returns in 90 days are reviewed by an agent, never auto-approved.")
 
 # The desk: refunds an agent may make alone, in minor units of the base currency (larger ones need a manager).
+DASHBOARD_LIVE_SECONDS = env.int(
+    "DASHBOARD_LIVE_SECONDS", 300, minimum=0, group="store",
+    help="The dashboard's month to date is computed at most once in this many seconds and shared by every manager "
+         "(0: on every request).")
+
 DESK_REFUND_LIMIT_MINOR = env.int("DESK_REFUND_LIMIT_MINOR", 10000, group="store", minimum=0,
                                   help="Largest refund an agent may make without a manager, in minor units of "
                                        "STORE_BASE_CURRENCY (10000 = 100.00).")
