@@ -220,9 +220,11 @@ def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None
     now = now or timezone.now()
     if month >= live_month(now) and audit is None and (snapshot := live_snapshot(month, now)) is not None:
         values = stored_values(snapshot, filters)
-        if values is not None:  # explanations: ``overview`` words the snapshot's in the reader's language
-            explanations = m.explanations(start=snapshot.period_start, end=snapshot.period_end, filters=filters,
-                                          values=values) if explain and active_filters(filters) else {}
+        if values is not None:  # unfiltered, its explanations (``in_language`` words them for the reader)
+            explanations = snapshot.explanations if explain else {}
+            if explain and active_filters(filters):
+                explanations = m.explanations(start=snapshot.period_start, end=snapshot.period_end, filters=filters,
+                                              values=values)
             return MonthFigures(month=month, live=True, values=values, explanations=explanations, snapshot=snapshot)
     if month < live_month(now) and audit is None and not unaudited_live:
         return MonthFigures(month=month, live=False, values={})
@@ -240,6 +242,14 @@ def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None
     explanations = m.explanations(start=start, end=end, filters=filters, values=values) if explain else {}
     return MonthFigures(month=month, live=month >= live_month(now), values=values, explanations=explanations,
                         audit=audit)
+
+
+def in_language(figures: MonthFigures, filters: m.Filters, language: str) -> None:
+    """A stored month's or the snapshot's explanations worded in ``language`` (unfiltered: filtered ones are
+    computed in the active language)."""
+    source = figures.snapshot if figures.snapshot is not None else figures.audit if not figures.live else None
+    if source is not None and figures.explanations and not active_filters(filters):
+        figures.explanations = stored_explanations(source, language)
 
 
 def stored_explanations(audit: MonthlyAudit, language: str) -> dict[str, list[str]]:
@@ -289,10 +299,8 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None) 
     stored = newest_audits(months[:-1], with_breakdowns=bool(active_filters(filters)))
     current = month_figures(months[-1], filters, now=now)
     closed = month_figures(months[-2], filters, audit=stored.get(months[-2]), now=now)
-    if closed.audit is not None and not closed.live and not active_filters(filters):
-        closed.explanations = stored_explanations(closed.audit, language)
-    if current.snapshot is not None and not active_filters(filters):
-        current.explanations = stored_explanations(current.snapshot, language)
+    in_language(closed, filters, language)
+    in_language(current, filters, language)
     figures = {months[-1]: current, months[-2]: closed}
     for month in months[:-2]:
         figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,
@@ -327,10 +335,12 @@ def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
 
 def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
                    now: datetime | None = None) -> list[dict]:
-    """One metric of one month by one dimension: the stored breakdown for a closed, unfiltered month, else live."""
+    """One metric of one month by one dimension, unfiltered: the stored breakdown of a closed month, the snapshot's
+    of the month in progress (``live_snapshot``); else computed now."""
     now = now or timezone.now()
-    if month < live_month(now) and not active_filters(filters):
-        audit = newest_audits([month], with_breakdowns=True).get(month)
+    if not active_filters(filters):
+        audit = (newest_audits([month], with_breakdowns=True).get(month) if month < live_month(now)
+                 else live_snapshot(month, now))
         if audit is not None:
             return list((audit.breakdowns.get(key) or {}).get(dimension) or [])
     start, end = m.month_bounds(month, store_tz())

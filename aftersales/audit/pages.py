@@ -140,8 +140,7 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
     figures = [d.month_figures(x, filters, audit=stored.get(x), explain=x == month,
                              unaudited_live=x in (month, months[-2])) for x in months]
     chosen = figures[months.index(month)]
-    if chosen.audit is not None and not chosen.live and not d.active_filters(filters):
-        chosen.explanations = d.stored_explanations(chosen.audit, language)
+    d.in_language(chosen, filters, language)
     rows = d.breakdown_rows(definition.key, dimension, month, filters)
     base = reverse("dashboard-metric", args=[definition.key])
     return {

@@ -109,3 +109,18 @@ def test_off_by_default_in_tests_and_never_for_a_closed_month(settings, store):
     _values, overview = figures()
     assert overview.closed.snapshot is None
     assert overview.closed.audit is not None
+
+
+def test_the_metric_page_of_the_month_in_progress_reads_the_snapshot_too(settings, store, client, manager_user):
+    url = f"/dashboard/metrics/refund_rate_amount/?month={store.live:%Y-%m}&dimension=sku"
+    client.force_login(manager_user)
+    live = client.get(url, HTTP_ACCEPT_LANGUAGE="de").context["page"]
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    client.get("/dashboard/")  # computes the snapshot
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="de").context["page"]
+    assert not any('"aftersales_refund"' in query["sql"] for query in queries.captured_queries)
+    assert [(row["code"], row["text"]) for row in page["rows"]] == [(row["code"], row["text"]) for row in live["rows"]]
+    assert page["rows"][0]["code"] == "MUG-01"
+    assert page["sentences"] == live["sentences"]
+    assert page["sentences"][0].startswith("SKU MUG-01 verursachte 100 %")  # in the reader's language
