@@ -25,6 +25,9 @@ ENTRIES = [
     Entry(name="Monthly audit", task="aftersales.audit_previous_month", crontab="0 2 1 * *",
           crontab_in_store_time=True,
           description="Audits the month just closed (and any month with data still missing), 02:00 store time."),
+    Entry(name="Dashboard: month to date", task="aftersales.dashboard_live_refresh", every_seconds=240,
+          description="Renews the dashboard's month-to-date snapshot before it expires (DASHBOARD_LIVE_SECONDS), so "
+                      "no manager waits for it."),
     Entry(name="Audit: on-course alerts", task="aftersales.audit_on_course", crontab="0 8 * * *",
           crontab_in_store_time=True,
           description="Emails the managers once when the month so far is on course to cross a line."),

@@ -66,6 +66,18 @@ def audit_previous_month_task() -> int:
     return audit_previous_month().pk
 
 
+@shared_task(name="aftersales.dashboard_live_refresh", ignore_result=True)
+def dashboard_live_refresh_task() -> bool:
+    """Beat, every 4 minutes: renew the dashboard's month-to-date snapshot before it expires, so that no manager's
+    request waits for it (nothing when ``DASHBOARD_LIVE_SECONDS`` is 0)."""
+    from django.utils import timezone
+
+    from .audit.drilldown import live_month, live_snapshot
+
+    now = timezone.now()
+    return live_snapshot(live_month(now), now, renew=True) is not None
+
+
 @shared_task(name="aftersales.audit_on_course", ignore_result=True)
 def audit_on_course_task() -> int:
     """Beat, daily: alert the managers once when the month so far is on course to cross a line."""

@@ -115,11 +115,12 @@ def live_snapshot_key(month: date) -> str:
     return f"audit:live:{month:%Y-%m}:{settings.STORE_TIME_ZONE}:{settings.STORE_BASE_CURRENCY}"
 
 
-def live_snapshot(month: date, now: datetime) -> MonthlyAudit | None:
+def live_snapshot(month: date, now: datetime, *, renew: bool = False) -> MonthlyAudit | None:
     """The month in progress computed as an audit is (metrics, breakdowns, explanations: ``audit_compute``) up to
     the moment it was computed, in an unsaved ``MonthlyAudit``: computed at most once in ``DASHBOARD_LIVE_SECONDS``
     and shared through the cache by every manager, language and single filter (read as a stored month is), so a
-    dashboard request late in the month does not read the whole month again. ``None`` when turned off (0)."""
+    dashboard request late in the month does not read the whole month again. ``None`` when turned off (0).
+    ``renew`` computes it anew (the beat task ``aftersales.dashboard_live_refresh``, before it expires)."""
     seconds = settings.DASHBOARD_LIVE_SECONDS
     if not seconds:
         return None
@@ -130,7 +131,7 @@ def live_snapshot(month: date, now: datetime) -> MonthlyAudit | None:
     key = live_snapshot_key(month)
     start, end = m.month_bounds(month, store_tz())
     data = cache.get(key)
-    if data is None or data["computed_at"] > now:  # or a clock set back (tests travelling in time)
+    if renew or data is None or data["computed_at"] > now:  # or a clock set back (tests travelling in time)
         data = {"computed_at": now, **audit_compute(start=start, end=min(end, now))}
         cache.set(key, data, seconds)
     return MonthlyAudit(month=month, revision=0, computed_at=data["computed_at"], period_start=start,

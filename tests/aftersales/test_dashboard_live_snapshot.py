@@ -124,3 +124,25 @@ def test_the_metric_page_of_the_month_in_progress_reads_the_snapshot_too(setting
     assert page["rows"][0]["code"] == "MUG-01"
     assert page["sentences"] == live["sentences"]
     assert page["sentences"][0].startswith("SKU MUG-01 verursachte 100 %")  # in the reader's language
+
+
+def test_beat_renews_the_snapshot_before_a_manager_asks(settings, store, client, manager_user):
+    from aftersales import schedule
+    from aftersales.tasks import dashboard_live_refresh_task
+
+    entry = next(e for e in schedule.ENTRIES if e.task == "aftersales.dashboard_live_refresh")
+    assert entry.every_seconds < 300  # renewed before the default DASHBOARD_LIVE_SECONDS runs out
+    assert dashboard_live_refresh_task() is False  # turned off (0): nothing computed
+    assert cache.get(live_key(store)) is None
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    assert dashboard_live_refresh_task() is True
+    client.force_login(manager_user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/dashboard/").context["page"]
+    assert not any('"aftersales_refund"' in query["sql"] for query in queries.captured_queries)
+    assert next(row for row in page["rows"] if row["key"] == "refund_rate_amount")["current"]["text"] == "10.00%"
+    mug = Order.objects.get(number="#L-1")
+    _refund(mug, 1000, drilldown.timezone.now(), cause=RefundCause.GOODWILL, reason="Late delivery")
+    dashboard_live_refresh_task()  # renewed even though the entry has not expired
+    page = client.get("/dashboard/").context["page"]
+    assert next(row for row in page["rows"] if row["key"] == "refund_rate_amount")["current"]["text"] == "20.00%"
