@@ -146,3 +146,16 @@ def test_beat_renews_the_snapshot_before_a_manager_asks(settings, store, client,
     dashboard_live_refresh_task()  # renewed even though the entry has not expired
     page = client.get("/dashboard/").context["page"]
     assert next(row for row in page["rows"] if row["key"] == "refund_rate_amount")["current"]["text"] == "20.00%"
+
+
+def test_a_month_in_progress_without_data_shows_no_data_not_zero(settings, client, manager_user):
+    built = build_store()  # the closed month only: nothing yet in the month in progress
+    services.audit_month(built.month, alerts=False)
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    cache.delete(live_key(built))
+    client.force_login(manager_user)
+    page = client.get("/dashboard/").context["page"]
+    cache.delete(live_key(built))
+    assert page["current_as_of"] is not None
+    refund = next(row for row in page["rows"] if row["key"] == "refund_rate_amount")
+    assert (refund["current"]["status"], refund["closed"]["status"]) == ("no_data", "red")
