@@ -22,6 +22,7 @@ Decisions:
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -45,6 +46,7 @@ from .display import babel_locale, chart_number
 
 TREND_MONTHS = 12
 FILTER_DIMENSIONS = ("market", "channel", "provider")
+logger = logging.getLogger(__name__)
 
 
 # -- months and filters ---------------------------------------------------------------------------------------
@@ -130,10 +132,17 @@ def live_snapshot(month: date, now: datetime, *, renew: bool = False) -> Monthly
 
     key = live_snapshot_key(month)
     start, end = m.month_bounds(month, store_tz())
-    data = cache.get(key)
-    if renew or data is None or data["computed_at"] > now:  # or a clock set back (tests travelling in time)
+    try:
+        data = None if renew else cache.get(key)
+    except Exception as error:  # the cache is down: the month is computed on the request, as with 0
+        logger.warning("dashboard snapshot not read (%s): the month to date is computed live", type(error).__name__)
+        return None
+    if data is None or data["computed_at"] > now:  # or a clock set back (tests travelling in time)
         data = {"computed_at": now, **audit_compute(start=start, end=min(end, now))}
-        cache.set(key, data, seconds)
+        try:
+            cache.set(key, data, seconds)
+        except Exception as error:  # shown all the same; the next request computes it again
+            logger.warning("dashboard snapshot not kept (%s)", type(error).__name__)
     return MonthlyAudit(month=month, revision=0, computed_at=data["computed_at"], period_start=start,
                         period_end=min(end, data["computed_at"]), base_currency=settings.STORE_BASE_CURRENCY,
                         time_zone=settings.STORE_TIME_ZONE, metrics=data["metrics"], breakdowns=data["breakdowns"],

@@ -159,3 +159,27 @@ def test_a_month_in_progress_without_data_shows_no_data_not_zero(settings, clien
     assert page["current_as_of"] is not None
     refund = next(row for row in page["rows"] if row["key"] == "refund_rate_amount")
     assert (refund["current"]["status"], refund["closed"]["status"]) == ("no_data", "red")
+
+
+def test_with_the_cache_down_the_month_is_computed_on_the_request(settings, store, client, manager_user, monkeypatch,
+                                                                   caplog):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*args, **kwargs):
+        raise RedisDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    monkeypatch.setattr(cache, "get", down)
+    client.force_login(manager_user)
+    response = client.get("/dashboard/")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page["current_as_of"] is None  # computed now, so no "as of"
+    assert next(row for row in page["rows"] if row["key"] == "refund_rate_amount")["current"]["text"] == "10.00%"
+    assert "dashboard snapshot not read (ConnectionError)" in caplog.text
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "set", down)  # read works, keeping fails: shown all the same
+    page = client.get("/dashboard/").context["page"]
+    assert page["current_as_of"] is not None
+    assert next(row for row in page["rows"] if row["key"] == "refund_rate_amount")["current"]["text"] == "10.00%"
+    assert "dashboard snapshot not kept (ConnectionError)" in caplog.text
