@@ -118,8 +118,12 @@ def test_the_metric_page_of_the_month_in_progress_reads_the_snapshot_too(setting
     settings.DASHBOARD_LIVE_SECONDS = 300
     client.get("/dashboard/")  # computes the snapshot
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(url, HTTP_ACCEPT_LANGUAGE="de").context["page"]
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    page = response.context["page"]
     assert not any('"aftersales_refund"' in query["sql"] for query in queries.captured_queries)
+    assert live["as_of"] is None
+    local = page["as_of"].astimezone(drilldown.timezone.get_current_timezone())
+    assert f"Stand {local:%H:%M}" in response.content.decode()  # "as of", in German
     assert [(row["code"], row["text"]) for row in page["rows"]] == [(row["code"], row["text"]) for row in live["rows"]]
     assert page["rows"][0]["code"] == "MUG-01"
     assert page["sentences"] == live["sentences"]
