@@ -344,13 +344,14 @@ def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
 # -- breakdowns -------------------------------------------------------------------------------------------
 
 def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
-                   now: datetime | None = None) -> list[dict]:
+                   now: datetime | None = None, snapshot: MonthlyAudit | None = None) -> list[dict]:
     """One metric of one month by one dimension, unfiltered: the stored breakdown of a closed month, the snapshot's
-    of the month in progress (``live_snapshot``); else computed now."""
+    of the month in progress (``snapshot`` where the caller has it already, else ``live_snapshot``); else computed
+    now."""
     now = now or timezone.now()
     if not active_filters(filters):
         audit = (newest_audits([month], with_breakdowns=True).get(month) if month < live_month(now)
-                 else live_snapshot(month, now))
+                 else snapshot or live_snapshot(month, now))
         if audit is not None:
             return list((audit.breakdowns.get(key) or {}).get(dimension) or [])
     start, end = m.month_bounds(month, store_tz())

@@ -141,7 +141,7 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
                              unaudited_live=x in (month, months[-2])) for x in months]
     chosen = figures[months.index(month)]
     d.in_language(chosen, filters, language)
-    rows = d.breakdown_rows(definition.key, dimension, month, filters)
+    rows = d.breakdown_rows(definition.key, dimension, month, filters, snapshot=chosen.snapshot)
     base = reverse("dashboard-metric", args=[definition.key])
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "help": definition.help,

@@ -51,7 +51,11 @@ def demo_store():
 
 
 def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cases(
-        live_server, browser, manager_user, demo_store, output_path):
+        live_server, browser, manager_user, demo_store, output_path, settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_LIVE_SECONDS = 300  # the month so far as in production: the shared snapshot
+    cache.delete(drilldown.live_snapshot_key(drilldown.live_month()))
     month = demo_store
     lamp_cases = lamp_return_cases(month)
     leading = Counter(case.reason for case in lamp_cases).most_common(1)[0][0]
@@ -72,6 +76,7 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
     expect(refund_rate.get_by_test_id("value")).to_have_text(f"{stored['value']}%")
     expect(page.get_by_test_id("explanations").locator("[data-metric=refund_rate_amount]")).to_contain_text(
         "SKU LAMP-01")
+    expect(page.get_by_test_id("as-of")).to_contain_text("as of ")
     expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
     ticks = "c => Chart.getChart(c).scales.y.ticks.map(t => t.label)"
     assert all(label.endswith(" %") for label in page.locator(
