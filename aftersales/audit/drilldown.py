@@ -320,9 +320,11 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None) 
 
 
 def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
-    """Chart data per metric: month labels, values (``None`` = no data), statuses and the threshold line."""
+    """Chart data per metric: month labels, values (``None`` = no data), statuses and the threshold line;
+    ``partial`` when the last month is the one in progress (drawn apart: its value is not a month's yet)."""
     locale = babel_locale(language)
     labels = [format_skeleton("yMMM", f.month, locale=locale) for f in figures]
+    partial = bool(figures) and figures[-1].live
     series = {}
     for definition in m.METRICS:
         values = [f.values.get(definition.key) for f in figures]
@@ -334,7 +336,7 @@ def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
             "values": [chart_number(v.value if v else None, definition.unit) for v in values],
             "statuses": [v.status if v else "no_data" for v in values],
             "threshold": chart_number(line, definition.unit), "thresholdLabel": str(_("Threshold")),
-            "noData": str(_("no data")),
+            "noData": str(_("no data")), "partial": partial, "soFar": str(_("so far")),
             "suffix": {"percent": " %", "minutes": " " + str(_("min"))}.get(definition.unit, ""),
             "currency": settings.STORE_BASE_CURRENCY if definition.unit == "money" else "",
         }

@@ -127,6 +127,8 @@ def test_the_overview_puts_the_closed_month_beside_the_live_one_with_badges_and_
     assert trend["statuses"][-2:] == ["red", "no_data"]
     assert trend["threshold"] == 2.5
     assert len(trend["labels"]) == 12
+    assert trend["partial"] is True
+    assert trend["soFar"] == "so far"
     content = response.content.decode()
     assert 'data-status="red"' in content
     assert 'id="trend-refund_rate_amount"' in content

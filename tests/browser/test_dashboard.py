@@ -84,6 +84,19 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
     savings = page.locator("canvas[data-trend=trend-returnless_savings]").evaluate(ticks)
     assert savings
     assert all(label.startswith("$") for label in savings)  # money axes name the base currency
+    # the month in progress is drawn apart: a hollow point, and its tooltip says "so far"; a closed month's does not
+    point = """(c, index) => {
+        const chart = Chart.getChart(c), n = index < 0 ? chart.data.labels.length + index : index;
+        chart.tooltip.setActiveElements([{datasetIndex: 0, index: n}], {x: 0, y: 0});
+        chart.update();
+        return {title: chart.tooltip.title, fill: chart.getDatasetMeta(0).data[n].options.backgroundColor};
+    }"""
+    trend = page.locator("canvas[data-trend=trend-refund_rate_amount]")
+    in_progress, closed_point = trend.evaluate(point, -1), trend.evaluate(point, -2)
+    assert in_progress["title"][0].endswith("(so far)")
+    assert in_progress["fill"] == "#fff"
+    assert "so far" not in closed_point["title"][0]
+    assert closed_point["fill"] != "#fff"
     page.screenshot(path=f"{output_path}/1-dashboard.png", full_page=True)
 
     refund_rate.get_by_test_id("value").click()

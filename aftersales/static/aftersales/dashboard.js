@@ -3,7 +3,8 @@
  * Charts read their data from <script type="application/json"> blocks the server writes (json_script):
  * {"labels": [...], "values": [number|null, ...], "statuses": [...], "threshold": number|null, "unit": "...",
  *  "suffix": " %", "currency": "USD" (money only), "label": "...", "thresholdLabel": "...", "noData": "..."}, every
- * text in the manager's language. A null value is a month without data: a gap, never a zero.
+ * text in the manager's language. A null value is a month without data: a gap, never a zero. With "partial": true
+ * the last month is the one in progress: its point is hollow, the line to it dashed, its tooltip says "so far".
  * Tables with data-sortable sort on a header click by each cell's data-sort value (numbers) or its text.
  */
 (function () {
@@ -16,12 +17,18 @@
     var source = document.getElementById(canvas.dataset.trend);
     if (!source) return;
     var data = JSON.parse(source.textContent);
+    var last = data.values.length - 1;
+    var inProgress = function (index) { return data.partial && index === last; };
+    var colours = data.statuses.map(function (s) { return STATUS_COLOURS[s] || "#6c757d"; });
     var datasets = [{
       label: data.label,
       data: data.values,
       borderColor: "#0d6efd",
       backgroundColor: "rgba(13, 110, 253, 0.12)",
-      pointBackgroundColor: data.statuses.map(function (s) { return STATUS_COLOURS[s] || "#6c757d"; }),
+      pointBackgroundColor: colours.map(function (c, i) { return inProgress(i) ? "#fff" : c; }),
+      pointBorderColor: colours,
+      pointBorderWidth: colours.map(function (c, i) { return inProgress(i) ? 2 : 1; }),
+      segment: { borderDash: function (ctx) { return inProgress(ctx.p1DataIndex) ? [4, 4] : undefined; } },
       pointRadius: canvas.dataset.compact ? 2.5 : 4,
       spanGaps: false,
       tension: 0,  // straight segments: a curve between months would show values no month had
@@ -60,6 +67,10 @@
           legend: { display: !canvas.dataset.compact, position: "bottom" },
           tooltip: {
             callbacks: {
+              title: function (items) {
+                var i = items[0].dataIndex;
+                return data.labels[i] + (inProgress(i) ? " (" + data.soFar + ")" : "");
+              },
               label: function (ctx) {
                 var v = ctx.parsed.y;
                 return ctx.dataset.label + ": " + (v === null ? data.noData : exact(v));

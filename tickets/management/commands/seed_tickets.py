@@ -1,5 +1,6 @@
 """``manage.py seed_tickets``: a demo queue — conversations from demo customers on every channel and language,
-some waiting, some breaching, some answered — plus the support team's calendar, SLA policies and agent profiles.
+some waiting, some breaching, some answered — plus the support team's calendar, SLA policies and agent profiles,
+and the demo store's year of closed conversations behind the audit's ticket metrics (``tickets.demo``).
 
 Idempotent: run again, it adds nothing. Messages go through the same intake as real ones (``_inbound``), then
 their times are moved back so that the queue shows a believable spread of reply-by times.
@@ -14,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.models import CustomerIdentity, Order
+from tickets.demo import MARK as DEMO_HISTORY
+from tickets.demo import demo_history_seed
 from tickets.desk_services import sla_refresh
 from tickets.models import AgentProfile, BusinessCalendar, Message, SlaPolicy, Ticket
 from tickets.services import Inbound, _inbound, message_send, ticket_transition
@@ -52,7 +55,13 @@ class Command(BaseCommand):
         for user in get_user_model().objects.filter(username__in=["agent", "manager"]):
             AgentProfile.objects.get_or_create(user=user, defaults={
                 "languages": ["en", "zh-hans", "es", "de", "fr"], "capacity": 40})
-        if Message.objects.filter(external_id__startswith="demo-").exists():
+        history = demo_history_seed()
+        if history is not None:
+            self.stdout.write(f"demo support history: {history.tickets} closed conversations, "
+                              f"{history.complaints} complaints ({history.repeats} repeated), "
+                              f"{history.surveys} satisfaction answers")
+        if Message.objects.filter(external_id__startswith="demo-").exclude(
+                external_id__startswith=DEMO_HISTORY).exists():
             self.stdout.write("demo tickets: already there")
             return
         made = self._conversations()
