@@ -13,6 +13,7 @@ from .metrics import (
     ticket_aggregates,
     ticket_breakdown,
     ticket_breakdowns,
+    ticket_rows,
 )
 from .selectors import webchat_thread
 from .services import email_receive, message_send, reply_rule, ticket_transition, webchat_post
@@ -89,4 +90,4 @@ __all__ = ["ConversationMessage", "TicketLink", "conversation_for_order", "email
            "reply_rule", "ticket_transition", "tickets_for_order", "webchat_post", "webchat_thread"]
 # The monthly audit (aftersales.audit) reads ticket aggregates through these (tickets/metrics.py).
 __all__ += ["CHANNELS", "channel_label", "complaint_category_label", "first_response_minutes_fill",
-            "ticket_aggregates", "ticket_breakdown", "ticket_breakdowns"]
+            "ticket_aggregates", "ticket_breakdown", "ticket_breakdowns", "ticket_rows"]

@@ -175,3 +175,56 @@ def first_response_minutes_fill(*, limit: int = 5000) -> int:
         Ticket.objects.filter(pk=ticket.pk, first_response_minutes__isnull=True).update(first_response_minutes=minutes)
         filled += 1
     return filled
+
+
+def ticket_rows(*, measure: str, start: datetime, end: datetime, market: str = "", channel: str = "",
+                dimension: str = "", code: str | None = None, offset: int = 0, limit: int | None = 51) -> list[dict]:
+    """The tickets behind one breakdown row of ``measure`` (the dashboard's last drill-down level), worst first:
+    repeat complaints before first ones, the slowest first responses first, the lowest CSAT scores first; then
+    newest first. ``dimension``/``code`` pick the row as ``ticket_breakdowns`` groups it (``""`` is the group
+    without a value). One query; dicts of ``number``, ``at`` (when the ticket counts in the period), ``channel``,
+    ``order``, ``market``, ``agent``, ``category``, ``minutes``, ``score``, ``comment`` and ``repeat``."""
+    from django.db.models import BooleanField, Case, F, Value, When
+
+    prefix = "ticket__" if measure == "csat" else ""
+    if measure == "repeat_complaints":
+        rows = _complaints(start=start, end=end, market=market, channel=channel).annotate(
+            row_at=F("created_at"), repeat=Case(When(REPEAT, then=Value(True)), default=Value(False),
+                                                output_field=BooleanField()))
+        order = ("-repeat", "-row_at", "-pk")
+    elif measure == "first_response":
+        rows = _responses(start=start, end=end, market=market, channel=channel).annotate(row_at=F("first_inbound_at"))
+        order = ("-first_response_minutes", "-row_at", "-pk")
+    elif measure == "csat":
+        rows = _surveys(start=start, end=end, market=market, channel=channel).annotate(row_at=F("answered_at"))
+        order = ("score", "-row_at", "-pk")
+    else:
+        raise ValueError(f"unknown measure {measure!r}")
+    if dimension:
+        field = prefix + DIMENSION_FIELDS[dimension]
+        if not code:
+            rows = rows.filter(**({f"{field}__isnull": True} if dimension in ("market", "agent") else {field: ""}))
+        elif dimension == "agent":
+            rows = rows.filter(**{field: int(code)}) if code.isdigit() else rows.none()
+        else:
+            rows = rows.filter(**{field: code})
+    names = {"number": "number", "channel": "channel", "order": "order__number", "market": "order__market__code",
+             "agent_first": "assignee__first_name", "agent_last": "assignee__last_name",
+             "agent_login": "assignee__username", "category": "complaint_category", "minutes": "first_response_minutes"}
+    fields = {key: F(prefix + path) for key, path in names.items()}
+    extra = {"repeat": F("repeat")} if measure == "repeat_complaints" else {}
+    if measure == "csat":
+        extra = {"score": F("score"), "comment": F("comment")}
+    rows = rows.order_by(*order).values(at=F("row_at"), **{f"r_{key}": value for key, value in fields.items()},
+                                        **{f"r_{key}": value for key, value in extra.items()})
+    rows = rows[offset:offset + limit] if limit is not None else rows[offset:]
+    result = []
+    for row in rows:
+        row = {key.removeprefix("r_"): value for key, value in row.items()}
+        first, last, login = row.pop("agent_first"), row.pop("agent_last"), row.pop("agent_login")
+        row["agent"] = f"{first} {last}".strip() or login or ""
+        row.setdefault("repeat", None)
+        row.setdefault("score", None)
+        row.setdefault("comment", "")
+        result.append(row)
+    return result

@@ -371,6 +371,7 @@ def with_filter(filters: m.Filters, dimension: str, code: str) -> m.Filters:
 
 ROW_PAGE_SIZE = 50
 REFUND_METRICS = m.REFUND_SIDE  # the metrics whose rows lead down to refunds and return cases
+TICKET_METRICS = tuple(m.TICKET_MEASURES)  # the metrics whose rows lead down to tickets
 CASE_REF_PREFIX = "returns.ReturnCase:"
 
 
@@ -436,6 +437,19 @@ def case_refunds(dimension: str, code: str, month: date, filters: m.Filters, *, 
         rows = rows.annotate(case_rma=case_field_for_refund("rma"), case_status=case_field_for_refund("status"))
     rows = rows.order_by("-succeeded_at", "-pk")
     return list(rows) if all_rows else list(rows[(page - 1) * ROW_PAGE_SIZE:page * ROW_PAGE_SIZE + 1])
+
+
+def ticket_rows_of_row(key: str, dimension: str, code: str, month: date, filters: m.Filters, *, page: int = 1,
+                       all_rows: bool = False, now: datetime | None = None) -> list[dict]:
+    """The tickets behind one breakdown row of a ticket metric, worst first (``tickets.api.ticket_rows``): a page
+    reads ``ROW_PAGE_SIZE + 1`` rows to know whether another follows; ``all_rows`` (the CSV) reads them all."""
+    from tickets.api import ticket_rows
+
+    start, end = m.month_bounds(month, store_tz())
+    offset = 0 if all_rows else (page - 1) * ROW_PAGE_SIZE
+    return ticket_rows(measure=m.TICKET_MEASURES[key], start=start, end=min(end, now or timezone.now()),
+                       market=filters.market, channel=m._ticket_channel(filters), dimension=dimension, code=code,
+                       offset=offset, limit=None if all_rows else ROW_PAGE_SIZE + 1)
 
 
 def case_pk(refund: Refund) -> int | None:

@@ -134,6 +134,17 @@ def cases_table(page: dict) -> Table:
                    row["reason_label"], row["rma"], row["case_status"]] for row in page["cases"]])
 
 
+def tickets_table(page: dict) -> Table:
+    """The tickets behind a row of a ticket metric (all of them in the CSV)."""
+    return Table(["at", "ticket", "channel", "order", "market", "agent", "complaint_category", "repeat",
+                  "first_response_minutes", "csat_score", "csat_comment"],
+                 [[row["at"].isoformat(timespec="seconds") if row["at"] else "", row["number"], row["channel"],
+                   row["order"] or "", row["market"] or "", row["agent"], row["category"],
+                   "" if row["repeat"] is None else int(row["repeat"]),
+                   "" if row["minutes"] is None else row["minutes"], "" if row["score"] is None else row["score"],
+                   row["comment"]] for row in page["tickets"]])
+
+
 # -- the PDF report --------------------------------------------------------------------------------------------
 
 @cache

@@ -220,7 +220,8 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         else [],
         "within": within,
         "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}")
-        if refund_side else "",
+        if refund_side or definition.key in d.TICKET_METRICS else "",
+        "tickets_side": definition.key in d.TICKET_METRICS,
         "csv_url": reverse("dashboard-row", args=here) + query_string(filters, month=f"{month:%Y-%m}",
                                                                       format="csv"),
         "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
@@ -236,6 +237,28 @@ def _page_number(text) -> int:
         return max(1, int(text or 1))
     except ValueError:
         return 1
+
+
+def _rows_below(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters, *,
+                number: int, has_next: bool, query: dict, row_label: str, last_crumb: str) -> dict:
+    """What a page of the rows behind a breakdown row shares, whatever the rows are: its paging, CSV address,
+    breadcrumb and the query its filter form keeps."""
+    here = reverse("dashboard-cases", args=[definition.key, dimension, code])
+    row_url = reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
+        filters, month=f"{month:%Y-%m}")
+    return {
+        "page": number, "has_next": has_next,
+        "next_url": here + query_string(filters, page=number + 1, **query),
+        "previous_url": here + query_string(filters, page=number - 1, **query) if number > 1 else "",
+        "csv_url": here + query_string(filters, format="csv", **query),
+        "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
+                   {"label": definition.label, "url": reverse("dashboard-metric", args=[definition.key])
+                    + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension)},
+                   {"label": row_label, "url": row_url},
+                   {"label": last_crumb, "url": ""}],
+        "row_url": row_url,
+        "keep": [(name, value) for name, value in query.items() if value],
+    }
 
 
 def cases_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
@@ -257,24 +280,40 @@ def cases_page(definition: m.MetricDef, dimension: str, code: str, month: date, 
             "reason_label": labels.get(refund.reason_code or "") or refund.reason_code or "", "rma": rma,
             "case_status": getattr(refund, "case_status", None) or "",
             "case_url": reverse("returns-desk:detail", args=[case]) if case and rma else ""})
-    here = reverse("dashboard-cases", args=[definition.key, dimension, code])
-    row_url = reverse("dashboard-row", args=[definition.key, dimension, code]) + query_string(
-        filters, month=f"{month:%Y-%m}")
     narrowed_by = labels.get(reason) or reason or sku
     query = {"month": f"{month:%Y-%m}", "reason": reason, "sku": sku}
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
         "code": code, "month": month, "month_label": month_label(month, language), "reason": reason, "sku": sku,
-        "narrowed_by": narrowed_by, "cases": items, "page": number,
-        "has_next": not all_rows and len(rows) > d.ROW_PAGE_SIZE,
-        "next_url": here + query_string(filters, page=number + 1, **query),
-        "previous_url": here + query_string(filters, page=number - 1, **query) if number > 1 else "",
-        "csv_url": here + query_string(filters, format="csv", **query),
-        "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
-                   {"label": definition.label, "url": reverse("dashboard-metric", args=[definition.key])
-                    + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension)},
-                   {"label": code, "url": row_url},
-                   {"label": narrowed_by or _("Refunds and return cases"), "url": ""}],
-        "row_url": row_url,
-        "keep": [(name, value) for name, value in query.items() if value],
+        "narrowed_by": narrowed_by, "cases": items, "heading": _("Refunds and return cases"), "table_id": "cases",
+        **_rows_below(definition, dimension, code, month, filters, number=number,
+                      has_next=not all_rows and len(rows) > d.ROW_PAGE_SIZE, query=query, row_label=code,
+                      last_crumb=narrowed_by or _("Refunds and return cases")),
+    }
+
+
+def tickets_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
+                 language: str, *, page=None, all_rows: bool = False) -> dict:
+    """The tickets behind a row of a ticket metric (the last level of its drill-down), worst first, each linked to
+    the desk. 50 a page; the CSV (``all_rows``) has them all."""
+    from tickets.api import channel_label, complaint_category_label
+
+    number = 1 if all_rows else _page_number(page)
+    rows = d.ticket_rows_of_row(definition.key, dimension, code, month, filters, page=number, all_rows=all_rows)
+    items = [{**row, "url": reverse("tickets-desk:detail", args=[row["number"]]),
+              "channel_text": channel_label(row["channel"]),
+              "category_text": complaint_category_label(row["category"]) if row["category"] else ""}
+             for row in (rows if all_rows else rows[:d.ROW_PAGE_SIZE])]
+    measure = m.TICKET_MEASURES[definition.key]
+    label = (m._labels(definition.key, dimension, [code]).get(code) if code else "") or m.row_label(
+        definition.key, dimension, {"code": code})
+    return {
+        "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
+        "code": code, "row_label": label, "month": month, "month_label": month_label(month, language),
+        "measure": measure, "tickets": items, "heading": _("Tickets"), "table_id": "tickets",
+        "at_label": {"repeat_complaints": _("Opened"), "first_response": _("First message"),
+                     "csat": _("Answered")}[measure],
+        **_rows_below(definition, dimension, code, month, filters, number=number,
+                      has_next=not all_rows and len(rows) > d.ROW_PAGE_SIZE, query={"month": f"{month:%Y-%m}"},
+                      row_label=label, last_crumb=_("Tickets")),
     }

@@ -119,6 +119,8 @@ def row(request, key, dimension, code):
 @manager_required
 @require_GET
 def cases(request, key, dimension, code):
+    if key in drilldown.TICKET_METRICS:
+        return _tickets(request, key, dimension, code)
     if key not in drilldown.REFUND_METRICS:
         raise Http404
     definition, form, filters, month = _row_request(request, key, dimension)
@@ -128,6 +130,16 @@ def cases(request, key, dimension, code):
     if _wants_csv(request):
         return exports.csv_response(exports.cases_table(page), f"{key}-{dimension}-{code}-cases-{month:%Y-%m}.csv")
     return render(request, "aftersales/dashboard/cases.html", {"form": form, "page": page})
+
+
+def _tickets(request, key, dimension, code):
+    """The rows behind a row of a ticket metric: its tickets (``cases`` for a refund metric)."""
+    definition, form, filters, month = _row_request(request, key, dimension)
+    page = pages.tickets_page(definition, dimension, code, month, filters, _language(),
+                              page=request.GET.get("page"), all_rows=_wants_csv(request))
+    if _wants_csv(request):
+        return exports.csv_response(exports.tickets_table(page), f"{key}-{dimension}-{code}-tickets-{month:%Y-%m}.csv")
+    return render(request, "aftersales/dashboard/tickets.html", {"form": form, "page": page})
 
 
 @login_required

@@ -84,6 +84,7 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
     savings = page.locator("canvas[data-trend=trend-returnless_savings]").evaluate(ticks)
     assert savings
     assert all(label.startswith("$") for label in savings)  # money axes name the base currency
+    page.screenshot(path=f"{output_path}/1-dashboard.png", full_page=True)
     # the month in progress is drawn apart: a hollow point, and its tooltip says "so far"; a closed month's does not
     point = """(c, index) => {
         const chart = Chart.getChart(c), n = index < 0 ? chart.data.labels.length + index : index;
@@ -97,7 +98,6 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
     assert in_progress["fill"] == "#fff"
     assert "so far" not in closed_point["title"][0]
     assert closed_point["fill"] != "#fff"
-    page.screenshot(path=f"{output_path}/1-dashboard.png", full_page=True)
 
     refund_rate.get_by_test_id("value").click()
     expect(page.get_by_test_id("page-title")).to_have_text("Refund rate (amount)")
@@ -173,4 +173,44 @@ def test_a_manager_on_a_phone_reads_the_dashboard_in_chinese_and_downloads_the_p
     content = download.path().read_bytes()
     assert content.startswith(b"%PDF-")
     assert b"WenQuanYiZenHei" in content
+    context.close()
+
+
+def test_manager_drills_down_from_repeat_complaints_to_the_tickets_and_opens_one_in_the_desk(
+        live_server, browser, agent_user, manager_user, output_path):
+    from django.core.management import call_command
+
+    seed_demo_data()
+    call_command("seed_tickets", stdout=io.StringIO())  # the support team and the demo's year of conversations
+    audit_backfill()
+    month = drilldown.shift_month(drilldown.live_month(), -1)
+    audit = MonthlyAudit.objects.get(month=month)
+    assert audit.metrics["repeat_complaint_rate"]["value"] is not None
+    channel = next(row for row in audit.breakdowns["repeat_complaint_rate"]["channel"] if row["numerator"])
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", accept_downloads=True)
+    page = context.new_page()
+    log_in(page, base, "manager")
+    page.goto(f"{base}/dashboard/")
+    page.locator("tr[data-metric=repeat_complaint_rate] [data-testid=closed]").get_by_test_id("value").click()
+    expect(page.get_by_test_id("page-title")).to_have_text("Repeat complaints")
+    page.get_by_test_id("dimensions").locator("[data-dimension=channel]").click()
+    page.get_by_test_id("breakdown").locator(f"tr[data-code='{channel['code']}'] a").first.click()
+    page.get_by_test_id("all-tickets").click()
+    expect(page.get_by_test_id("page-title")).to_have_text("Tickets")
+    tickets = page.get_by_test_id("tickets").locator("tbody tr")
+    expect(tickets).to_have_count(channel["denominator"])  # every complaint of the row, on one page
+    expect(page.get_by_test_id("repeat")).to_have_count(channel["numerator"])
+    expect(tickets.first.get_by_test_id("repeat")).to_be_visible()  # the repeats come first
+    page.screenshot(path=f"{output_path}/1-repeat-complaints-tickets.png", full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-csv").click()
+    exported = list(csv.DictReader(io.StringIO(download_info.value.path().read_text(encoding="utf-8-sig"))))
+    assert len(exported) == channel["denominator"]
+    assert sum(int(row["repeat"]) for row in exported) == channel["numerator"]
+    number = tickets.first.get_by_test_id("ticket-link").inner_text()
+    tickets.first.get_by_test_id("ticket-link").click()
+    expect(page).to_have_url(f"{base}/desk/tickets/{number}/")
+    expect(page.locator("body")).to_contain_text(number)
+    page.screenshot(path=f"{output_path}/2-the-ticket-in-the-desk.png", full_page=True)
     context.close()
