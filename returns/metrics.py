@@ -115,6 +115,30 @@ def returnless_savings(*, start: datetime, end: datetime, base_currency: str, ma
     return [{"code": row[field] or "", "numerator": row["saved"], "denominator": row["n"]} for row in rows]
 
 
+def returnless_cases(*, start: datetime, end: datetime, base_currency: str, market: str = "", channel: str = "",
+                     dimension: str = "", code: str = "", offset: int = 0, limit: int | None = None) -> list[dict]:
+    """The keep-the-item cases behind one ``returnless_savings`` row (``dimension``/``code``; "" = no value), largest
+    saving first, then the newest approval: ``{"pk", "rma", "order", "market", "reason", "approved_at", "currency",
+    "cost_minor" (in the order's currency), "saved" (base minor units, a Decimal)}``. One query."""
+    from django.db.models import F, Max, Q
+
+    from aftersales.audit.aggregates import decimal_of
+
+    cases = _kept(start=start, end=end, market=market, channel=channel)
+    if dimension:
+        field = DIMENSION_FIELDS[dimension]
+        cases = cases.filter(Q(**{field: code}) if code else Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+    rows = (cases.values("pk", "rma", "reason", "currency", order_number=F("order__number"),
+                         market=F("order__market__code"))
+            .annotate(approved_at=Max("events__at"), cost_minor=Max(_return_cost()),
+                      saved=Max(to_base("return_cost", "currency", "order_rate", base_currency)))
+            .order_by("-saved", "-approved_at", "-pk"))
+    rows = rows[offset:offset + limit] if limit is not None else rows[offset:]
+    return [{"pk": row["pk"], "rma": row["rma"], "order": row["order_number"], "market": row["market"] or "",
+             "reason": row["reason"] or "", "approved_at": row["approved_at"], "currency": row["currency"],
+             "cost_minor": row["cost_minor"], "saved": decimal_of(row["saved"])} for row in rows]
+
+
 def returnless_savings_by(*, start: datetime, end: datetime, base_currency: str, market: str = "", channel: str = "",
                           dimensions: tuple[str, ...] = ("reason", "market", "channel")) -> dict:
     """``returnless_savings`` of the period and of each of ``dimensions`` in ONE statement (the audit asks for all):

@@ -372,6 +372,7 @@ def with_filter(filters: m.Filters, dimension: str, code: str) -> m.Filters:
 ROW_PAGE_SIZE = 50
 REFUND_METRICS = m.REFUND_SIDE  # the metrics whose rows lead down to refunds and return cases
 TICKET_METRICS = tuple(m.TICKET_MEASURES)  # the metrics whose rows lead down to tickets
+RECORD_METRICS = ("dispute_rate_stripe", "dispute_rate_paypal", "refund_promise_compliance", "returnless_savings")
 CASE_REF_PREFIX = "returns.ReturnCase:"
 
 
@@ -445,11 +446,62 @@ def ticket_rows_of_row(key: str, dimension: str, code: str, month: date, filters
     reads ``ROW_PAGE_SIZE + 1`` rows to know whether another follows; ``all_rows`` (the CSV) reads them all."""
     from tickets.api import ticket_rows
 
+    start, end = _period(month, now)
+    return ticket_rows(measure=m.TICKET_MEASURES[key], start=start, end=end, market=filters.market,
+                       channel=m._ticket_channel(filters), dimension=dimension, code=code, **_window(page, all_rows))
+
+
+def _period(month: date, now: datetime | None) -> tuple[datetime, datetime]:
     start, end = m.month_bounds(month, store_tz())
-    offset = 0 if all_rows else (page - 1) * ROW_PAGE_SIZE
-    return ticket_rows(measure=m.TICKET_MEASURES[key], start=start, end=min(end, now or timezone.now()),
-                       market=filters.market, channel=m._ticket_channel(filters), dimension=dimension, code=code,
-                       offset=offset, limit=None if all_rows else ROW_PAGE_SIZE + 1)
+    return start, min(end, now or timezone.now())
+
+
+def _window(page: int, all_rows: bool) -> dict:
+    """The slice of a page of rows: ``ROW_PAGE_SIZE + 1`` (one more tells whether another page follows)."""
+    return {"offset": 0, "limit": None} if all_rows else {"offset": (page - 1) * ROW_PAGE_SIZE,
+                                                          "limit": ROW_PAGE_SIZE + 1}
+
+
+def dispute_rows_of_row(definition: m.MetricDef, code: str, month: date, filters: m.Filters, *, page: int = 1,
+                        all_rows: bool = False, now: datetime | None = None) -> list:
+    """The disputes behind a market row of a dispute rate (``disputes.api.disputes_opened``), newest first."""
+    from disputes.api import disputes_opened
+
+    start, end = _period(month, now)
+    return disputes_opened(start=start, end=end, provider=definition.provider, market=code or filters.market,
+                           **_window(page, all_rows))
+
+
+def promise_rows_of_row(dimension: str, code: str, month: date, filters: m.Filters, *, page: int = 1,
+                        all_rows: bool = False, now: datetime | None = None) -> list[Refund]:
+    """The return refunds behind a row of "refunds paid on time", latest against their deadline first, each with
+    ``deadline``, ``paid_on`` and ``case_rma``. One query."""
+    from returns.api import case_field_for_refund
+
+    from .metrics.groups import _promise_refunds
+
+    start, end = _period(month, now)
+    if dimension in FILTER_DIMENSIONS:
+        rows = _promise_refunds(start=start, end=end, filters=with_filter(filters, dimension, code))
+    else:
+        rows = _promise_refunds(start=start, end=end, filters=filters).annotate(
+            row_code=case_field_for_refund("reason")).filter(row_code=code)
+    rows = (rows.select_related("order__market").annotate(case_rma=case_field_for_refund("rma"))
+            .order_by(F("deadline") - F("paid_on"), "-succeeded_at", "-pk"))
+    window = _window(page, all_rows)
+    return list(rows[window["offset"]:] if window["limit"] is None else
+                rows[window["offset"]:window["offset"] + window["limit"]])
+
+
+def returnless_rows_of_row(dimension: str, code: str, month: date, filters: m.Filters, *, page: int = 1,
+                           all_rows: bool = False, now: datetime | None = None) -> list[dict]:
+    """The keep-the-item cases behind a row of returnless savings (``returns.api.returnless_cases``)."""
+    from returns.api import returnless_cases
+
+    start, end = _period(month, now)
+    return returnless_cases(start=start, end=end, base_currency=settings.STORE_BASE_CURRENCY, market=filters.market,
+                            channel=m._order_channel(filters),
+                            dimension=dimension, code=code, **_window(page, all_rows))
 
 
 def case_pk(refund: Refund) -> int | None:

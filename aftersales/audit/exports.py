@@ -145,6 +145,12 @@ def tickets_table(page: dict) -> Table:
                    row["comment"]] for row in page["tickets"]])
 
 
+def records_table(page: dict) -> Table:
+    """The rows behind a row of a dispute rate, refunds paid on time or returnless savings (all in the CSV)."""
+    return Table([column["key"] for column in page["columns"]],
+                 [[cell["csv"] for cell in record] for record in page["records"]])
+
+
 # -- the PDF report --------------------------------------------------------------------------------------------
 
 @cache

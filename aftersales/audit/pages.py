@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aftersales.models.audit import AuditAlert
 from aftersales.money import format_money
@@ -219,9 +220,8 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
         else [],
         "within": within,
-        "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}")
-        if refund_side or definition.key in d.TICKET_METRICS else "",
-        "tickets_side": definition.key in d.TICKET_METRICS,
+        "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}"),
+        "below_label": _below_label(definition.key),
         "csv_url": reverse("dashboard-row", args=here) + query_string(filters, month=f"{month:%Y-%m}",
                                                                       format="csv"),
         "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
@@ -230,6 +230,17 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
                    {"label": label, "url": ""}],
         "keep": [("month", f"{month:%Y-%m}")],
     }
+
+
+def _below_label(key: str) -> str:
+    """The button from a row to the rows behind it, for a metric that is not a refund rate (those list reasons)."""
+    if key in d.TICKET_METRICS:
+        return _("The tickets behind this row")
+    if key == "refund_promise_compliance":
+        return _("The return refunds behind this row")
+    if key == "returnless_savings":
+        return _("The items kept behind this row")
+    return _("The disputes behind this row")
 
 
 def _page_number(text) -> int:
@@ -316,4 +327,96 @@ def tickets_page(definition: m.MetricDef, dimension: str, code: str, month: date
         **_rows_below(definition, dimension, code, month, filters, number=number,
                       has_next=not all_rows and len(rows) > d.ROW_PAGE_SIZE, query={"month": f"{month:%Y-%m}"},
                       row_label=label, last_crumb=_("Tickets")),
+    }
+
+
+def _cell(value, *, kind: str = "text", text: str = "", url: str = "", sort=None, csv=None, shown=True) -> dict:
+    """One cell of a records table: ``kind`` text, number, money, date or datetime (dates are formatted by the
+    template in the page's language), its sort key and its CSV value; ``shown=False`` for the CSV only (the
+    currency of an amount the page writes with its symbol)."""
+    if csv is None:
+        csv = value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else value)
+    return {"value": value, "kind": kind, "text": text or ("" if value is None else str(value)), "url": url,
+            "sort": sort if sort is not None else (value.isoformat() if hasattr(value, "isoformat") else
+                                                   "" if value is None else value),
+            "end": kind in ("number", "money"), "csv": csv, "shown": shown}
+
+
+def _dispute_records(definition, dimension, code, month, filters, language, number, all_rows):
+    rows = d.dispute_rows_of_row(definition, code, month, filters, page=number, all_rows=all_rows)
+    columns = [("dispute", _("Dispute")), ("opened_at", _("Opened")), ("order", _("Order")),
+               ("market", _("Market")), ("reason", _("Reason")), ("status", _("Status")),
+               ("amount_minor", _("Amount")), ("currency", ""), ("respond_by", _("Respond by"))]
+    records = [[_cell(row.provider_id, url=reverse("disputes-desk:detail", args=[row.id])),
+                _cell(row.opened_at, kind="datetime"), _cell(row.order_number), _cell(row.market),
+                _cell(row.reason_label, csv=row.reason), _cell(row.status_label, csv=row.status),
+                _cell(row.amount_minor, kind="money", text=format_money(row.amount_minor, row.currency, language)),
+                _cell(row.currency, shown=False), _cell(row.respond_by, kind="datetime")] for row in rows]
+    return _("Disputes"), columns, records
+
+
+def _promise_records(definition, dimension, code, month, filters, language, number, all_rows):
+    rows = d.promise_rows_of_row(dimension, code, month, filters, page=number, all_rows=all_rows)
+    columns = [("rma", _("Return case")), ("paid_on", _("Paid")), ("deadline", _("Deadline")),
+               ("days_late", _("Days late")), ("order", _("Order")), ("market", _("Market")),
+               ("amount_minor", _("Amount")), ("currency", "")]
+    records = []
+    for refund in rows:
+        late = max(0, (refund.paid_on - refund.deadline).days)
+        case = d.case_pk(refund)
+        records.append([
+            _cell(refund.case_rma or "", url=reverse("returns-desk:detail", args=[case]) if case else ""),
+            _cell(refund.paid_on, kind="date"), _cell(refund.deadline, kind="date"),
+            _cell(late, kind="number", text=ngettext("%(days)s day late", "%(days)s days late", late)
+                  % {"days": late} if late else _("On time")),
+            _cell(refund.order.number), _cell(refund.order.market.code),
+            _cell(refund.amount_minor, kind="money",
+                  text=format_money(refund.amount_minor, refund.currency, language)),
+            _cell(refund.currency, shown=False)])
+    return _("Return refunds against their deadlines"), columns, records
+
+
+def _returnless_records(definition, dimension, code, month, filters, language, number, all_rows):
+    rows = d.returnless_rows_of_row(dimension, code, month, filters, page=number, all_rows=all_rows)
+    reasons = m._labels(definition.key, "reason", sorted({row["reason"] for row in rows if row["reason"]}))
+    base = settings.STORE_BASE_CURRENCY
+    columns = [("rma", _("Return case")), ("approved_at", _("Approved")), ("order", _("Order")),
+               ("market", _("Market")), ("reason", _("Reason")), ("return_cost_minor", _("Return cost")),
+               ("currency", ""), ("saved_minor", _("Saved"))]
+    records = [[_cell(row["rma"], url=reverse("returns-desk:detail", args=[row["pk"]])),
+                _cell(row["approved_at"], kind="datetime"), _cell(row["order"]), _cell(row["market"]),
+                _cell(reasons.get(row["reason"]) or row["reason"], csv=row["reason"]),
+                _cell(row["cost_minor"], kind="money", text=format_money(row["cost_minor"], row["currency"],
+                                                                          language)),
+                _cell(row["currency"], shown=False),
+                _cell(int(row["saved"] or 0), kind="money", text=format_money(int(row["saved"] or 0), base,
+                                                                               language))]
+               for row in rows]
+    return _("Items kept by the customer"), columns, records
+
+
+RECORDS = {"dispute_rate_stripe": _dispute_records, "dispute_rate_paypal": _dispute_records,
+           "refund_promise_compliance": _promise_records, "returnless_savings": _returnless_records}
+
+
+def records_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
+                 language: str, *, page=None, all_rows: bool = False) -> dict:
+    """The rows behind a row of a dispute rate (the disputes), of refunds paid on time (the return refunds
+    against their deadlines, latest first) or of returnless savings (the items kept): one table of cells, the
+    same page layout as the refunds' and tickets'. 50 a page; the CSV (``all_rows``) has them all."""
+    number = 1 if all_rows else _page_number(page)
+    heading, columns, records = RECORDS[definition.key](definition, dimension, code, month, filters, language,
+                                                        number, all_rows)
+    label = (m._labels(definition.key, dimension, [code]).get(code) if code else "") or m.row_label(
+        definition.key, dimension, {"code": code})
+    return {
+        "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
+        "code": code, "row_label": label, "month": month, "month_label": month_label(month, language),
+        "heading": heading, "table_id": "records",
+        "columns": [{"key": key, "label": text, "end": key.endswith("_minor") or key == "days_late",
+                     "shown": bool(text)} for key, text in columns],
+        "records": records if all_rows else records[:d.ROW_PAGE_SIZE],
+        **_rows_below(definition, dimension, code, month, filters, number=number,
+                      has_next=not all_rows and len(records) > d.ROW_PAGE_SIZE,
+                      query={"month": f"{month:%Y-%m}"}, row_label=label, last_crumb=heading),
     }

@@ -115,31 +115,31 @@ def row(request, key, dimension, code):
     return render(request, "aftersales/dashboard/row.html", {"form": form, "page": page})
 
 
+def _rows_below(key: str):
+    """How the rows behind a row of ``key`` are built, exported and shown: the refunds and return cases of a
+    refund rate, the tickets of a ticket metric, the disputes, return refunds or items kept of the others."""
+    if key in drilldown.REFUND_METRICS:
+        return pages.cases_page, exports.cases_table, "cases", "cases.html"
+    if key in drilldown.TICKET_METRICS:
+        return pages.tickets_page, exports.tickets_table, "tickets", "tickets.html"
+    if key in drilldown.RECORD_METRICS:
+        return pages.records_page, exports.records_table, "rows", "records.html"
+    raise Http404
+
+
 @login_required
 @manager_required
 @require_GET
 def cases(request, key, dimension, code):
-    if key in drilldown.TICKET_METRICS:
-        return _tickets(request, key, dimension, code)
-    if key not in drilldown.REFUND_METRICS:
-        raise Http404
+    build, table, name, template = _rows_below(key)
     definition, form, filters, month = _row_request(request, key, dimension)
-    page = pages.cases_page(definition, dimension, code, month, filters, _language(),
-                            reason=request.GET.get("reason", ""), sku=request.GET.get("sku", ""),
-                            page=request.GET.get("page"), all_rows=_wants_csv(request))
+    narrowed = ({"reason": request.GET.get("reason", ""), "sku": request.GET.get("sku", "")}
+                if key in drilldown.REFUND_METRICS else {})
+    page = build(definition, dimension, code, month, filters, _language(), page=request.GET.get("page"),
+                 all_rows=_wants_csv(request), **narrowed)
     if _wants_csv(request):
-        return exports.csv_response(exports.cases_table(page), f"{key}-{dimension}-{code}-cases-{month:%Y-%m}.csv")
-    return render(request, "aftersales/dashboard/cases.html", {"form": form, "page": page})
-
-
-def _tickets(request, key, dimension, code):
-    """The rows behind a row of a ticket metric: its tickets (``cases`` for a refund metric)."""
-    definition, form, filters, month = _row_request(request, key, dimension)
-    page = pages.tickets_page(definition, dimension, code, month, filters, _language(),
-                              page=request.GET.get("page"), all_rows=_wants_csv(request))
-    if _wants_csv(request):
-        return exports.csv_response(exports.tickets_table(page), f"{key}-{dimension}-{code}-tickets-{month:%Y-%m}.csv")
-    return render(request, "aftersales/dashboard/tickets.html", {"form": form, "page": page})
+        return exports.csv_response(table(page), f"{key}-{dimension}-{code}-{name}-{month:%Y-%m}.csv")
+    return render(request, f"aftersales/dashboard/{template}", {"form": form, "page": page})
 
 
 @login_required

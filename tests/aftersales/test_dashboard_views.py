@@ -82,8 +82,7 @@ def test_unknown_metrics_dimensions_and_months_are_not_found(client, manager_use
     m = month_of(store)
     assert client.get("/dashboard/metrics/no_such_metric/").status_code == 404
     assert client.get(f"/dashboard/metrics/csat/sku/LAMP-01/?month={m}").status_code == 404  # CSAT has no SKU
-    # the rows behind a row are refunds (refund rates) or tickets (ticket metrics); disputes have no such page
-    assert client.get(f"/dashboard/metrics/dispute_rate_stripe/market/US/cases/?month={m}").status_code == 404
+    assert client.get(f"/dashboard/metrics/csat/sku/LAMP-01/cases/?month={m}").status_code == 404
     assert client.get(f"/dashboard/reports/{store.live:%Y-%m}.pdf").status_code == 404  # not audited
     assert client.get("/dashboard/reports/May.pdf").status_code == 404
 

@@ -196,7 +196,7 @@ def test_manager_drills_down_from_repeat_complaints_to_the_tickets_and_opens_one
     expect(page.get_by_test_id("page-title")).to_have_text("Repeat complaints")
     page.get_by_test_id("dimensions").locator("[data-dimension=channel]").click()
     page.get_by_test_id("breakdown").locator(f"tr[data-code='{channel['code']}'] a").first.click()
-    page.get_by_test_id("all-tickets").click()
+    page.get_by_test_id("rows-below").click()
     expect(page.get_by_test_id("page-title")).to_have_text("Tickets")
     tickets = page.get_by_test_id("tickets").locator("tbody tr")
     expect(tickets).to_have_count(channel["denominator"])  # every complaint of the row, on one page

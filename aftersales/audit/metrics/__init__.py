@@ -54,6 +54,7 @@ from .explanations import _sentences, explanations, leading, period_label
 from .scope import (
     ORDER_CHANNELS,
     _group,
+    _order_channel,
     _refund_reason,
     _ticket_channel,
     _zone,
@@ -69,7 +70,8 @@ from .values import period_metrics, refund_and_sales_totals
 __all__ = [
     "DIMENSIONS", "METRICS", "ORDER_CHANNELS", "OTHER_REASONS", "REASON_GROUPS", "REFUND_SIDE", "STATUSES",
     "TICKET_MEASURES", "UNITS", "Filters", "MetricDef", "MetricValue", "Thresholds", "_group", "_labels",
-    "_refund_reason", "_sentences", "_ticket_channel", "_zone", "breakdown", "explanations", "leading", "metric",
-    "month_bounds", "period_label", "period_metrics", "reason_label", "refund_and_sales_totals", "refund_lines",
-    "refunds_in", "row_label", "sales_in", "shared_computation", "status_of",
+    "_order_channel", "_refund_reason", "_sentences", "_ticket_channel", "_zone", "breakdown", "explanations",
+    "leading", "metric", "month_bounds", "period_label", "period_metrics", "reason_label",
+    "refund_and_sales_totals", "refund_lines", "refunds_in", "row_label", "sales_in", "shared_computation",
+    "status_of",
 ]
