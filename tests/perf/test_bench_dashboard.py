@@ -8,7 +8,8 @@ logged-in manager through Django's test client (the whole request: middleware, s
 live month's ``period_metrics`` and explanations, the template).
 
 Figures: p50 / p95 / max of the page (target: p95 under 300 ms), its query count, and the same for one metric's
-breakdown page and the lamp-style drill-down row page of the top SKU; then the dashboard again as on the last evening
+breakdown page, the lamp-style drill-down row page of the top SKU and the rows behind the largest row of a ticket
+metric and of a dispute rate (a page of tickets, of disputes); then the dashboard again as on the last evening
 of the last closed month (``time_machine``), when the month computed live is nearly whole, since today may be early
 in its month.
 
@@ -99,6 +100,14 @@ def test_dashboard_page_p50_p95(audited_store, manager_user, settings):
         ("top SKU's reasons", f"/dashboard/metrics/refund_rate_amount/sku/{top_sku}/?month={month:%Y-%m}",
          max(20, REQUESTS // 4)),
     ]
+    # The last level: the rows behind the largest row of a ticket metric and of a dispute rate (a page of 50).
+    for key, dimension, label in (("first_response_within_2h", "channel", "tickets behind the busiest channel"),
+                                  ("dispute_rate_stripe", "market", "disputes behind the top market")):
+        rows = (audit.breakdowns.get(key) or {}).get(dimension) or []
+        if rows:
+            code = max(rows, key=lambda row: row["denominator"] or 0)["code"]
+            pages.append((label, f"/dashboard/metrics/{key}/{dimension}/{code}/cases/?month={month:%Y-%m}",
+                          max(20, REQUESTS // 4)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM aftersales_order")
         orders = cursor.fetchone()[0]
