@@ -78,6 +78,19 @@ def dashboard_live_refresh_task() -> bool:
     return live_snapshot(live_month(now), now, renew=True) is not None
 
 
+@shared_task(name="aftersales.dashboard_filtered_months", ignore_result=True)
+def dashboard_filtered_months_task(months: list[str], market: str = "", channel: str = "", provider: str = "") -> int:
+    """Queued by a dashboard page under several filters: compute the trend months the cache lacks, so that the page
+    fills in (it shows their progress) and every later view reads them."""
+    from datetime import date
+
+    from .audit import metrics
+    from .audit.drilldown import filtered_months
+
+    return filtered_months([date.fromisoformat(f"{month}-01") for month in months],
+                           metrics.Filters(market=market, channel=channel, provider=provider))
+
+
 @shared_task(name="aftersales.audit_on_course", ignore_result=True)
 def audit_on_course_task() -> int:
     """Beat, daily: alert the managers once when the month so far is on course to cross a line."""

@@ -33,8 +33,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, Sum
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from aftersales.choices import OrderSource, PaymentProvider
 from aftersales.models import Market, MonthlyAudit, Refund
@@ -111,6 +111,7 @@ class MonthFigures:
     explanations: dict[str, list[str]] = field(default_factory=dict)
     audit: MonthlyAudit | None = None
     snapshot: MonthlyAudit | None = None  # the month in progress as the shared snapshot computed it (never saved)
+    pending: bool = False  # filtered figures not computed yet: a worker is computing them (``filtered_months``)
 
 
 def live_snapshot_key(month: date) -> str:
@@ -223,10 +224,13 @@ def stored_values(audit: MonthlyAudit, filters: m.Filters) -> dict[str, m.Metric
 
 
 def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None = None,
-                  explain: bool = True, unaudited_live: bool = True, now: datetime | None = None) -> MonthFigures:
-    """One month: from its stored audit where that answers the filters, else computed now. A closed month without
-    an audit is computed now only with ``unaudited_live`` (the months shown side by side); in the trend it is a gap:
-    the backfill audits every month with data, so an unaudited older month has none (or awaits its audit)."""
+                  explain: bool = True, unaudited_live: bool = True, cached_only: bool = False,
+                  now: datetime | None = None) -> MonthFigures:
+    """One month: from its stored audit where that answers the filters, else computed now (``filtered_figures``,
+    kept in the cache for filters no stored audit answers). A closed month without an audit is computed now only
+    with ``unaudited_live`` (the months shown side by side); in the trend it is a gap: the backfill audits every
+    month with data, so an unaudited older month has none (or awaits its audit). ``cached_only`` (the trend's
+    older months) does not compute what the cache lacks: the month comes back ``pending``."""
     now = now or timezone.now()
     if month >= live_month(now) and audit is None and (snapshot := live_snapshot(month, now)) is not None:
         values = stored_values(snapshot, filters)
@@ -246,12 +250,108 @@ def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None
                 start, end = m.month_bounds(month, store_tz())
                 explanations = m.explanations(start=start, end=end, filters=filters, values=values)
             return MonthFigures(month=month, live=False, values=values, explanations=explanations, audit=audit)
+    computed = filtered_figures(month, filters, audit=audit, explain=explain, now=now, cached_only=cached_only)
+    if computed is None:
+        return MonthFigures(month=month, live=month >= live_month(now), values={}, audit=audit, pending=True)
+    values, explanations = computed
+    return MonthFigures(month=month, live=month >= live_month(now), values=values, explanations=explanations,
+                        audit=audit)
+
+
+# -- filters no stored audit answers ---------------------------------------------------------------------------
+
+FILTERED_CLOSED_SECONDS = 30 * 24 * 3600
+
+
+def filtered_key(month: date, filters: m.Filters, audit: MonthlyAudit | None, *, explain: bool) -> str:
+    """Where a month's figures under several filters are kept: per audit revision for a closed month (its numbers
+    are frozen with it; named by its id and the moment it was computed, so that a database built again, whose ids
+    start over, never reads another's), per month for the month in progress; explanations in the reader's
+    language."""
+    scope = f"r{audit.pk}-{audit.computed_at:%Y%m%d%H%M%S%f}" if audit is not None and audit.pk else "live"
+    language = (get_language() or settings.LANGUAGE_CODE) if explain else "-"
+    return ":".join(["audit:filtered", f"{month:%Y-%m}", scope, filters.market, filters.channel, filters.provider,
+                     language, settings.STORE_TIME_ZONE, settings.STORE_BASE_CURRENCY])
+
+
+def filtered_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None, explain: bool, now: datetime,
+                     cached_only: bool = False) -> tuple[dict, dict] | None:
+    """(values, explanations) of a month read off the rows: what no stored audit or snapshot answers (several
+    filters at once, or the month to date with the snapshot off). Under filters, with ``DASHBOARD_LIVE_SECONDS`` on,
+    the result is kept in the cache: a closed month's for ``FILTERED_CLOSED_SECONDS`` under its audit revision, the
+    month in progress's for ``DASHBOARD_LIVE_SECONDS``. ``None`` when ``cached_only`` and not computed yet."""
+    from django.core.cache import cache
+
+    seconds = settings.DASHBOARD_LIVE_SECONDS
+    key = filtered_key(month, filters, audit, explain=explain) if seconds and active_filters(filters) else None
+    if key is not None:
+        try:
+            found = cache.get(key)
+        except Exception as error:  # the cache is down: computed on the request
+            logger.warning("filtered dashboard figures not read (%s): computed live", type(error).__name__)
+            found, key = None, None
+        if found is not None:
+            return found
+        if cached_only and key is not None:
+            return None
     start, end = m.month_bounds(month, store_tz())
     end = min(end, now)
     values = m.period_metrics(start=start, end=end, filters=filters)
     explanations = m.explanations(start=start, end=end, filters=filters, values=values) if explain else {}
-    return MonthFigures(month=month, live=month >= live_month(now), values=values, explanations=explanations,
-                        audit=audit)
+    if key is not None:
+        try:
+            cache.set(key, (values, explanations), FILTERED_CLOSED_SECONDS if month < live_month(now) else seconds)
+        except Exception as error:
+            logger.warning("filtered dashboard figures not kept (%s)", type(error).__name__)
+    return values, explanations
+
+
+def filtered_queue_key(months: list[date], filters: m.Filters) -> str:
+    """Marks months under filters as queued for five minutes, so that reloads and other managers queue them once."""
+    return ":".join(["audit:filtered:queued", filters.market, filters.channel, filters.provider,
+                     ",".join(f"{x:%Y-%m}" for x in months), settings.STORE_TIME_ZONE])
+
+
+def filtered_months_queue(months: list[date], filters: m.Filters) -> bool:
+    """Have a worker compute the trend months these filters lack (``aftersales.dashboard_filtered_months``), once
+    however many managers or reloads ask; False when it could not be queued (the page says so and asks again)."""
+    from django.core.cache import cache
+
+    from aftersales.tasks import dashboard_filtered_months_task
+
+    try:
+        if not cache.add(filtered_queue_key(months, filters), 1, 300):
+            return True
+        dashboard_filtered_months_task.delay([f"{x:%Y-%m}" for x in months], market=filters.market,
+                                             channel=filters.channel, provider=filters.provider)
+    except Exception as error:  # no broker or no cache: nothing queued; the page still shows what it has
+        logger.warning("filtered dashboard months not queued (%s)", type(error).__name__)
+        return False
+    return True
+
+
+def filtered_months(months: list[date], filters: m.Filters, *, now: datetime | None = None) -> int:
+    """Compute and keep the figures of ``months`` under ``filters`` (the worker's side of ``filtered_months_queue``);
+    returns how many were computed (the ones kept already are skipped)."""
+    now = now or timezone.now()
+    stored = newest_audits([x for x in months if x < live_month(now)])
+    made = 0
+    for month in months:
+        audit = stored.get(month)
+        if filtered_figures(month, filters, audit=audit, explain=False, now=now, cached_only=True) is None:
+            filtered_figures(month, filters, audit=audit, explain=False, now=now)
+            made += 1
+    return made
+
+
+def filtered_progress(months: list[date], filters: m.Filters, *, now: datetime | None = None) -> dict:
+    """How many of a page's pending ``months`` under ``filters`` a worker has computed (``{"ready", "total"}``), for
+    its progress bar: read from the cache, nothing computed."""
+    now = now or timezone.now()
+    stored = newest_audits([x for x in months if x < live_month(now)])
+    ready = sum(1 for x in months if filtered_figures(x, filters, audit=stored.get(x), explain=False, now=now,
+                                                      cached_only=True) is not None)
+    return {"ready": ready, "total": len(months)}
 
 
 def in_language(figures: MonthFigures, filters: m.Filters, language: str) -> None:
@@ -300,6 +400,7 @@ class Overview:
     alerts: list[AuditAlert]
     months: list[date]
     figures: dict[date, MonthFigures]
+    pending: list[date] = field(default_factory=list)  # trend months a worker is computing for these filters
 
 
 def overview(filters: m.Filters, *, language: str, now: datetime | None = None) -> Overview:
@@ -314,9 +415,12 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None) 
     figures = {months[-1]: current, months[-2]: closed}
     for month in months[:-2]:
         figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,
-                                       now=now)
+                                       cached_only=True, now=now)
+    pending = [x for x in months if figures[x].pending]
+    if pending:
+        filtered_months_queue(pending, filters)
     return Overview(current=current, closed=closed, trend=trend_series([figures[x] for x in months], language),
-                    alerts=selectors.open_alerts(today=months[-1]), months=months, figures=figures)
+                    alerts=selectors.open_alerts(today=months[-1]), months=months, figures=figures, pending=pending)
 
 
 def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:

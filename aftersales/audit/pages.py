@@ -85,7 +85,13 @@ def overview_page(data: d.Overview, filters: m.Filters, language: str) -> dict:
         "csv_url": reverse("dashboard") + query_string(filters, format="csv"),
         "trend_csv_url": reverse("dashboard") + query_string(filters, format="csv", table="trend"),
         "filtered": bool(d.active_filters(filters)), "keep": [],
+        "pending": len(data.pending), "progress_url": progress_url(filters, data.pending),
     }
+
+
+def progress_url(filters: m.Filters, months: list[date]) -> str:
+    """Where a page polls how far the worker is with its pending trend months."""
+    return reverse("dashboard") + query_string(filters, progress=",".join(f"{x:%Y-%m}" for x in months))
 
 
 def alert_text(alert: AuditAlert, language: str) -> dict:
@@ -139,7 +145,11 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
     months = d.trend_months()
     stored = d.newest_audits(months[:-1], with_breakdowns=bool(d.active_filters(filters)))
     figures = [d.month_figures(x, filters, audit=stored.get(x), explain=x == month,
-                             unaudited_live=x in (month, months[-2])) for x in months]
+                               unaudited_live=x in (month, months[-2]), cached_only=x not in (month, months[-1]))
+               for x in months]
+    pending = [f.month for f in figures if f.pending]
+    if pending:
+        d.filtered_months_queue(pending, filters)
     chosen = figures[months.index(month)]
     d.in_language(chosen, filters, language)
     rows = d.breakdown_rows(definition.key, dimension, month, filters, snapshot=chosen.snapshot)
@@ -150,6 +160,7 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
         "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "month": month,
         "month_label": month_label(month, language), "live": chosen.live,
         "as_of": chosen.snapshot.computed_at if chosen.snapshot else None, "parts": part_labels(definition),
+        "pending": len(pending), "progress_url": progress_url(filters, pending),
         "value": cell(chosen.values.get(definition.key), definition, language),
         "sentences": chosen.explanations.get(definition.key, []),
         "trend": {"id": f"trend-{definition.key}", "data": d.trend_series(figures, language)[definition.key]},

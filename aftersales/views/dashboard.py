@@ -6,9 +6,11 @@ is not understood is named in a message and the page shows its default. Managers
 (``aftersales.access_dashboard``); an agent gets 403, an anonymous visitor the login page.
 """
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -51,6 +53,17 @@ def _month(request, default):
     return default
 
 
+def _months(text: str) -> list[date]:
+    """``2026-01,2026-02`` → the first days of those months (what is not a month is left out, at most 24)."""
+    months = []
+    for part in text.split(",")[:24]:
+        try:
+            months.append(date.fromisoformat(f"{part.strip()}-01"))
+        except ValueError:
+            continue
+    return months
+
+
 def _row_request(request, key, dimension):
     """What a row page and its cases page read: the metric (404 unless it has ``dimension``), the filters and the
     month (the last closed one unless another of the trend's months is asked for)."""
@@ -70,6 +83,8 @@ def _wants_csv(request) -> bool:
 @require_GET
 def index(request):
     form, filters = _filters(request)
+    if "progress" in request.GET:  # how far the worker is with a page's trend months under these filters (polled)
+        return JsonResponse(drilldown.filtered_progress(_months(request.GET["progress"]), filters))
     language = _language()
     data = drilldown.overview(filters, language=language)
     page = pages.overview_page(data, filters, language)

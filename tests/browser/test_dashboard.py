@@ -214,3 +214,52 @@ def test_manager_drills_down_from_repeat_complaints_to_the_tickets_and_opens_one
     expect(page.locator("body")).to_contain_text(number)
     page.screenshot(path=f"{output_path}/2-the-ticket-in-the-desk.png", full_page=True)
     context.close()
+
+
+def test_two_filters_show_the_trend_s_progress_and_the_page_fills_in(
+        live_server, browser, manager_user, demo_store, output_path, settings, tasks_inline):
+    """Several filters at once: the first page says the trend is being computed and polls; once the worker has it
+    (here the task runs as it is queued), the page reloads itself whole."""
+    from django.core.cache import cache
+
+    filters = drilldown.m.Filters(market="US", provider="stripe")
+    months = drilldown.trend_months()
+    audits = drilldown.newest_audits(months)
+    keys = [drilldown.filtered_key(x, filters, audits.get(x), explain=explain) for x in months
+            for explain in (False, True)] + [drilldown.live_snapshot_key(drilldown.live_month())]
+    keys += [drilldown.filtered_queue_key([x for x in months[:-2] if x in audits], filters)]
+    cache.delete_many(keys)
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page = context.new_page()
+        log_in(page, live_server.url, "manager")
+        page.goto(f"{live_server.url}/dashboard/")
+        pages = []  # every dashboard page under the two filters, as the server sent it (before the reload)
+
+        def keep(route):
+            response = route.fetch()
+            pages.append(response.text())
+            route.fulfill(response=response)
+
+        page.route(lambda url: "provider=stripe" in url and "progress=" not in url, keep)
+        page.locator("select[name=market]").select_option("US")
+        page.locator("select[name=provider]").select_option("stripe")
+        page.get_by_test_id("apply-filters").click()
+        for _ in range(200):  # the first page, then the one it reloads itself into once the trend is in
+            if len(pages) >= 2:
+                break
+            page.wait_for_timeout(100)
+        assert len(pages) >= 2, "the page reloaded itself once the trend was in"
+        page.wait_for_load_state()
+        expect(page.get_by_test_id("trend-progress")).to_have_count(0)
+        assert 'data-testid="trend-progress"' in pages[0]  # the first page: the trend being computed
+        assert 'data-testid="trend-progress"' not in pages[-1]
+        expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
+        values = page.locator("canvas[data-trend=trend-refund_rate_amount]").evaluate(
+            "c => Chart.getChart(c).data.datasets[0].data")
+        assert sum(v is not None for v in values[:-2]) == len([x for x in months[:-2] if x in audits])
+        page.screenshot(path=f"{output_path}/1-two-filters-whole.png", full_page=True)
+        context.close()
+    finally:
+        cache.delete_many(keys)

@@ -126,6 +126,25 @@ def test_dashboard_page_p50_p95(audited_store, manager_user, settings):
                    "target < 300" if url == "/dashboard/" else "")
         report.add(f"{label}: max", max(durations), "ms")
         report.add(f"{label}: queries", queries, "", "constant whatever the data size (tested)")
+    # Two filters at once: no stored audit answers them (it answers one filter), so they are read off the rows.
+    # The first view computes the two months side by side and queues the trend's older months (measured here as
+    # the worker's run of ``filtered_months``); every later view, by any manager, reads them from the cache.
+    filtered = drilldown.m.Filters(market="US", provider="stripe")
+    url = "/dashboard/?market=US&provider=stripe"
+    started = time.perf_counter()
+    first = client.get(url)
+    cold = (time.perf_counter() - started) * 1000
+    pending = first.context["data"].pending
+    started = time.perf_counter()
+    drilldown.filtered_months(pending, filtered)
+    worker = (time.perf_counter() - started) * 1000
+    durations, queries = _measure(client, url, max(20, REQUESTS // 4))
+    assert not client.get(url).context["data"].pending
+    report.add("two filters (market and provider): first view", cold, "ms", f"{len(pending)} trend months queued")
+    report.add("  the worker computing those months", worker, "ms", "once per audit revision and filters")
+    report.add("  every later view: p50", statistics.median(durations), "ms", f"{len(durations)} requests")
+    report.add("  every later view: p95", _percentile(durations, 0.95), "ms", "target < 300")
+    report.add("  every later view: queries", queries, "")
     # Today may be early in its month (few rows): the dashboard again as on the last evening of the last closed
     # month, when its month to date is nearly a whole month. Renewing the shared snapshot (one request in
     # DASHBOARD_LIVE_SECONDS pays it) and computing the month on every request (setting 0) are measured apart.

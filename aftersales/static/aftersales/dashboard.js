@@ -137,7 +137,25 @@
     });
   }
 
+  // Trend months a worker computes for several filters: poll their progress, reload the page once all are in.
+  function followProgress(box) {
+    var bar = box.querySelector("[data-progress-bar]");
+    var tick = function () {
+      fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (state) {
+          if (!state) return setTimeout(tick, 5000);
+          if (state.total) bar.style.width = Math.round(100 * state.ready / state.total) + "%";
+          if (state.ready >= state.total) window.location.reload();
+          else setTimeout(tick, 2000);
+        })
+        .catch(function () { setTimeout(tick, 5000); });
+    };
+    tick();
+  }
+
   function start() {
+    document.querySelectorAll("[data-progress-url]").forEach(followProgress);
     document.querySelectorAll("canvas[data-trend]").forEach(drawTrend);
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
     document.querySelectorAll("input[data-table-filter]").forEach(bindFilter);
