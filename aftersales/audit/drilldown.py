@@ -403,8 +403,10 @@ class Overview:
     pending: list[date] = field(default_factory=list)  # trend months a worker is computing for these filters
 
 
-def overview(filters: m.Filters, *, language: str, now: datetime | None = None) -> Overview:
-    """The dashboard: this month so far, the last closed month, 12-month trends and the open alerts."""
+def overview(filters: m.Filters, *, language: str, now: datetime | None = None, whole: bool = False) -> Overview:
+    """The dashboard: this month so far, the last closed month, 12-month trends and the open alerts. Under several
+    filters the trend's older months are left to the worker (``pending``) unless ``whole`` (an export: every month
+    computed now, never a blank that only means "not yet")."""
     now = now or timezone.now()
     months = trend_months(now)
     stored = newest_audits(months[:-1], with_breakdowns=bool(active_filters(filters)))
@@ -415,7 +417,7 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None) 
     figures = {months[-1]: current, months[-2]: closed}
     for month in months[:-2]:
         figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,
-                                       cached_only=True, now=now)
+                                       cached_only=not whole, now=now)
     pending = [x for x in months if figures[x].pending]
     if pending:
         filtered_months_queue(pending, filters)

@@ -86,7 +86,7 @@ def index(request):
     if "progress" in request.GET:  # how far the worker is with a page's trend months under these filters (polled)
         return JsonResponse(drilldown.filtered_progress(_months(request.GET["progress"]), filters))
     language = _language()
-    data = drilldown.overview(filters, language=language)
+    data = drilldown.overview(filters, language=language, whole=_wants_csv(request))
     page = pages.overview_page(data, filters, language)
     if _wants_csv(request):
         if request.GET.get("table") == "trend":
