@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -296,8 +297,11 @@ def filtered_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | N
             return None
     start, end = m.month_bounds(month, store_tz())
     end = min(end, now)
-    values = m.period_metrics(start=start, end=end, filters=filters)
-    explanations = m.explanations(start=start, end=end, filters=filters, values=values) if explain else {}
+    # Explained, the explanations read the groups the values were computed from instead of reading them again;
+    # unexplained (the trend's months), each value reads only its own groups.
+    with m.shared_computation() if explain else nullcontext():
+        values = m.period_metrics(start=start, end=end, filters=filters)
+        explanations = m.explanations(start=start, end=end, filters=filters, values=values) if explain else {}
     if key is not None:
         try:
             cache.set(key, (values, explanations), FILTERED_CLOSED_SECONDS if month < live_month(now) else seconds)
