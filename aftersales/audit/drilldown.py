@@ -295,8 +295,7 @@ def filtered_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | N
             return found
         if cached_only and key is not None:
             return None
-    start, end = m.month_bounds(month, store_tz())
-    end = min(end, now)
+    start, end = _period(month, now)
     # Explained, the explanations read the groups the values were computed from instead of reading them again;
     # unexplained (the trend's months), each value reads only its own groups.
     with m.shared_computation() if explain else nullcontext():
@@ -482,15 +481,13 @@ def with_filter(filters: m.Filters, dimension: str, code: str) -> m.Filters:
 ROW_PAGE_SIZE = 50
 REFUND_METRICS = m.REFUND_SIDE  # the metrics whose rows lead down to refunds and return cases
 TICKET_METRICS = tuple(m.TICKET_MEASURES)  # the metrics whose rows lead down to tickets
-RECORD_METRICS = ("dispute_rate_stripe", "dispute_rate_paypal", "refund_promise_compliance", "returnless_savings")
 CASE_REF_PREFIX = "returns.ReturnCase:"
 
 
 def refunds_of_row(dimension: str, code: str, month: date, filters: m.Filters, *, now: datetime | None = None):
     """The refunds behind one breakdown row of a refund metric (issued in the month, within the filters), picked
     the way ``metrics.breakdown`` groups them."""
-    start, end = m.month_bounds(month, store_tz())
-    end = min(end, now or timezone.now())
+    start, end = _period(month, now)
     if dimension in FILTER_DIMENSIONS:
         return m.refunds_in(start=start, end=end, filters=with_filter(filters, dimension, code))
     refunds = m.refunds_in(start=start, end=end, filters=filters)
@@ -547,7 +544,7 @@ def case_refunds(dimension: str, code: str, month: date, filters: m.Filters, *, 
 
         rows = rows.annotate(case_rma=case_field_for_refund("rma"), case_status=case_field_for_refund("status"))
     rows = rows.order_by("-succeeded_at", "-pk")
-    return list(rows) if all_rows else list(rows[(page - 1) * ROW_PAGE_SIZE:page * ROW_PAGE_SIZE + 1])
+    return _sliced(rows, **_window(page, all_rows))
 
 
 def ticket_rows_of_row(key: str, dimension: str, code: str, month: date, filters: m.Filters, *, page: int = 1,
@@ -562,6 +559,7 @@ def ticket_rows_of_row(key: str, dimension: str, code: str, month: date, filters
 
 
 def _period(month: date, now: datetime | None) -> tuple[datetime, datetime]:
+    """A month's bounds in the store's time zone, up to now for the month in progress."""
     start, end = m.month_bounds(month, store_tz())
     return start, min(end, now or timezone.now())
 
@@ -570,6 +568,10 @@ def _window(page: int, all_rows: bool) -> dict:
     """The slice of a page of rows: ``ROW_PAGE_SIZE + 1`` (one more tells whether another page follows)."""
     return {"offset": 0, "limit": None} if all_rows else {"offset": (page - 1) * ROW_PAGE_SIZE,
                                                           "limit": ROW_PAGE_SIZE + 1}
+
+
+def _sliced(rows, *, offset: int, limit: int | None) -> list:
+    return list(rows[offset:None if limit is None else offset + limit])
 
 
 def dispute_rows_of_row(definition: m.MetricDef, code: str, month: date, filters: m.Filters, *, page: int = 1,
@@ -598,9 +600,7 @@ def promise_rows_of_row(dimension: str, code: str, month: date, filters: m.Filte
             row_code=case_field_for_refund("reason")).filter(row_code=code)
     rows = (rows.select_related("order__market").annotate(case_rma=case_field_for_refund("rma"))
             .order_by(F("deadline") - F("paid_on"), "-succeeded_at", "-pk"))
-    window = _window(page, all_rows)
-    return list(rows[window["offset"]:] if window["limit"] is None else
-                rows[window["offset"]:window["offset"] + window["limit"]])
+    return _sliced(rows, **_window(page, all_rows))
 
 
 def returnless_rows_of_row(dimension: str, code: str, month: date, filters: m.Filters, *, page: int = 1,

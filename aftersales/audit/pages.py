@@ -314,6 +314,12 @@ def cases_page(definition: m.MetricDef, dimension: str, code: str, month: date, 
     }
 
 
+def _row_name(definition: m.MetricDef, dimension: str, code: str) -> str:
+    """A breakdown row's name from its code alone (a market's name, an agent's, a reason's label)."""
+    return (m._labels(definition.key, dimension, [code]).get(code) if code else "") or m.row_label(
+        definition.key, dimension, {"code": code})
+
+
 def tickets_page(definition: m.MetricDef, dimension: str, code: str, month: date, filters: m.Filters,
                  language: str, *, page=None, all_rows: bool = False) -> dict:
     """The tickets behind a row of a ticket metric (the last level of its drill-down), worst first, each linked to
@@ -327,8 +333,7 @@ def tickets_page(definition: m.MetricDef, dimension: str, code: str, month: date
               "category_text": complaint_category_label(row["category"]) if row["category"] else ""}
              for row in (rows if all_rows else rows[:d.ROW_PAGE_SIZE])]
     measure = m.TICKET_MEASURES[definition.key]
-    label = (m._labels(definition.key, dimension, [code]).get(code) if code else "") or m.row_label(
-        definition.key, dimension, {"code": code})
+    label = _row_name(definition, dimension, code)
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
         "code": code, "row_label": label, "month": month, "month_label": month_label(month, language),
@@ -345,12 +350,10 @@ def _cell(value, *, kind: str = "text", text: str = "", url: str = "", sort=None
     """One cell of a records table: ``kind`` text, number, money, date or datetime (dates are formatted by the
     template in the page's language), its sort key and its CSV value; ``shown=False`` for the CSV only (the
     currency of an amount the page writes with its symbol)."""
-    if csv is None:
-        csv = value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else value)
+    raw = value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else value)
     return {"value": value, "kind": kind, "text": text or ("" if value is None else str(value)), "url": url,
-            "sort": sort if sort is not None else (value.isoformat() if hasattr(value, "isoformat") else
-                                                   "" if value is None else value),
-            "end": kind in ("number", "money"), "csv": csv, "shown": shown}
+            "sort": raw if sort is None else sort, "end": kind in ("number", "money"),
+            "csv": raw if csv is None else csv, "shown": shown}
 
 
 def _dispute_records(definition, dimension, code, month, filters, language, number, all_rows):
@@ -418,8 +421,7 @@ def records_page(definition: m.MetricDef, dimension: str, code: str, month: date
     number = 1 if all_rows else _page_number(page)
     heading, columns, records = RECORDS[definition.key](definition, dimension, code, month, filters, language,
                                                         number, all_rows)
-    label = (m._labels(definition.key, dimension, [code]).get(code) if code else "") or m.row_label(
-        definition.key, dimension, {"code": code})
+    label = _row_name(definition, dimension, code)
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
         "code": code, "row_label": label, "month": month, "month_label": month_label(month, language),

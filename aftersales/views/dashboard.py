@@ -137,7 +137,7 @@ def _rows_below(key: str):
         return pages.cases_page, exports.cases_table, "cases", "cases.html"
     if key in drilldown.TICKET_METRICS:
         return pages.tickets_page, exports.tickets_table, "tickets", "tickets.html"
-    if key in drilldown.RECORD_METRICS:
+    if key in pages.RECORDS:
         return pages.records_page, exports.records_table, "rows", "records.html"
     raise Http404
 
