@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +33,7 @@ from babel.dates import format_skeleton
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, Sum
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
@@ -317,18 +318,26 @@ def filtered_queue_key(months: list[date], filters: m.Filters) -> str:
 
 def filtered_months_queue(months: list[date], filters: m.Filters) -> bool:
     """Have a worker compute the trend months these filters lack (``aftersales.dashboard_filtered_months``), once
-    however many managers or reloads ask; False when it could not be queued (the page says so and asks again)."""
+    however many managers or reloads ask; False when it could not be queued (the page says so, and its progress
+    poll asks again: ``filtered_progress``)."""
     from django.core.cache import cache
 
     from aftersales.tasks import dashboard_filtered_months_task
 
+    key = filtered_queue_key(months, filters)
     try:
-        if not cache.add(filtered_queue_key(months, filters), 1, 300):
+        if not cache.add(key, 1, 300):
             return True
+    except Exception as error:  # no cache: nothing can be queued once; the page still shows what it has
+        logger.warning("filtered dashboard months not queued (%s)", type(error).__name__)
+        return False
+    try:
         dashboard_filtered_months_task.delay([f"{x:%Y-%m}" for x in months], market=filters.market,
                                              channel=filters.channel, provider=filters.provider)
-    except Exception as error:  # no broker or no cache: nothing queued; the page still shows what it has
+    except Exception as error:  # no broker: nothing queued, and the mark goes so that the next poll tries again
         logger.warning("filtered dashboard months not queued (%s)", type(error).__name__)
+        with suppress(Exception):
+            cache.delete(key)
         return False
     return True
 
@@ -348,13 +357,16 @@ def filtered_months(months: list[date], filters: m.Filters, *, now: datetime | N
 
 
 def filtered_progress(months: list[date], filters: m.Filters, *, now: datetime | None = None) -> dict:
-    """How many of a page's pending ``months`` under ``filters`` a worker has computed (``{"ready", "total"}``), for
-    its progress bar: read from the cache, nothing computed."""
+    """How many of a page's pending ``months`` under ``filters`` a worker has computed, for its progress bar
+    (``{"ready", "total", "queued"}``): read from the cache, nothing computed. While some are missing they are queued
+    again once the last request for them is five minutes old (a task lost with its worker, or never sent because the
+    broker was down, is sent again: a reload is never needed); ``queued`` is False while they cannot be."""
     now = now or timezone.now()
     stored = newest_audits([x for x in months if x < live_month(now)])
     ready = sum(1 for x in months if filtered_figures(x, filters, audit=stored.get(x), explain=False, now=now,
                                                       cached_only=True) is not None)
-    return {"ready": ready, "total": len(months)}
+    queued = ready >= len(months) or filtered_months_queue(months, filters)
+    return {"ready": ready, "total": len(months), "queued": queued}
 
 
 def in_language(figures: MonthFigures, filters: m.Filters, language: str) -> None:
@@ -404,6 +416,7 @@ class Overview:
     months: list[date]
     figures: dict[date, MonthFigures]
     pending: list[date] = field(default_factory=list)  # trend months a worker is computing for these filters
+    queued: bool = True  # False: the pending months could not be handed to a worker (no broker)
 
 
 def overview(filters: m.Filters, *, language: str, now: datetime | None = None, whole: bool = False) -> Overview:
@@ -422,20 +435,21 @@ def overview(filters: m.Filters, *, language: str, now: datetime | None = None, 
         figures[month] = month_figures(month, filters, audit=stored.get(month), explain=False, unaudited_live=False,
                                        cached_only=not whole, now=now)
     pending = [x for x in months if figures[x].pending]
-    if pending:
-        filtered_months_queue(pending, filters)
+    queued = filtered_months_queue(pending, filters) if pending else True
     return Overview(current=current, closed=closed, trend=trend_series([figures[x] for x in months], language),
-                    alerts=selectors.open_alerts(today=months[-1]), months=months, figures=figures, pending=pending)
+                    alerts=selectors.open_alerts(today=months[-1]), months=months, figures=figures, pending=pending,
+                    queued=queued)
 
 
-def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
-    """Chart data per metric: month labels, values (``None`` = no data), statuses and the threshold line;
-    ``partial`` when the last month is the one in progress (drawn apart: its value is not a month's yet)."""
+def trend_series(figures: list[MonthFigures], language: str, *, only: str = "") -> dict[str, dict]:
+    """Chart data per metric (``only`` that one): month labels, values (``None`` = no data), statuses and the
+    threshold line; ``partial`` when the last month is the one in progress (drawn apart: its value is not a month's
+    yet)."""
     locale = babel_locale(language)
     labels = [format_skeleton("yMMM", f.month, locale=locale) for f in figures]
     partial = bool(figures) and figures[-1].live
     series = {}
-    for definition in m.METRICS:
+    for definition in [m.metric(only)] if only else m.METRICS:
         values = [f.values.get(definition.key) for f in figures]
         line = definition.thresholds.line if definition.thresholds else None
         if line is None and definition.thresholds:
@@ -453,6 +467,37 @@ def trend_series(figures: list[MonthFigures], language: str) -> dict[str, dict]:
 
 
 # -- breakdowns -------------------------------------------------------------------------------------------
+
+def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str, *, now: datetime | None = None,
+              current_rows: list[dict] | None = None) -> dict:
+    """One row of a breakdown in each of the trend's months (the lamp's refund rate over the year), as chart data
+    (``trend_series``): the closed months from their stored audits (the newest revision's breakdown of this metric
+    by this dimension only, read out of the stored JSON in one query), the month in progress from the snapshot or
+    ``current_rows`` (its breakdown where the caller has it). A month without an audit is a gap, and so is an audited
+    month without the row (for money, 0): a breakdown stores the rows that contribute (a SKU with refunds, an agent
+    with tickets), so its absence says "not in this month's breakdown", not zero. Unfiltered: the stored breakdowns
+    are."""
+    now = now or timezone.now()
+    months = trend_months(now)
+    part = KeyTransform(dimension, KeyTransform(definition.key, "breakdowns"))
+    stored: dict[date, list] = {}
+    for month, rows in (MonthlyAudit.objects.filter(month__in=months[:-1]).order_by("month", "-revision")
+                        .annotate(part=part).values_list("month", "part")):
+        stored.setdefault(month, rows or [])
+    stored[months[-1]] = (current_rows if current_rows is not None
+                          else breakdown_rows(definition.key, dimension, months[-1], m.Filters(), now=now))
+    figures = []
+    for month in months:
+        values = {}
+        if month in stored:
+            row = next((r for r in stored[month] if str(r.get("code")) == code), None)
+            values[definition.key] = _from_row(definition, row, m.month_bounds(month, store_tz())[1])
+        figures.append(MonthFigures(month=month, live=month == months[-1], values=values))
+    series = trend_series(figures, language, only=definition.key)[definition.key]
+    with override(language):  # a gap here is a month whose stored rows do not hold this one (e.g. no refund of it)
+        series["noData"] = str(_("not in this month's breakdown"))
+    return series
+
 
 def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
                    now: datetime | None = None, snapshot: MonthlyAudit | None = None) -> list[dict]:

@@ -85,13 +85,18 @@ def overview_page(data: d.Overview, filters: m.Filters, language: str) -> dict:
         "csv_url": reverse("dashboard") + query_string(filters, format="csv"),
         "trend_csv_url": reverse("dashboard") + query_string(filters, format="csv", table="trend"),
         "filtered": bool(d.active_filters(filters)), "keep": [],
-        "pending": len(data.pending), "progress_url": progress_url(filters, data.pending),
+        **progress(filters, data.pending, data.queued, reverse("dashboard") + query_string(filters, whole="1")),
     }
 
 
-def progress_url(filters: m.Filters, months: list[date]) -> str:
-    """Where a page polls how far the worker is with its pending trend months."""
-    return reverse("dashboard") + query_string(filters, progress=",".join(f"{x:%Y-%m}" for x in months))
+def progress(filters: m.Filters, months: list[date], queued: bool, whole_url: str) -> dict:
+    """What a page's progress bar needs: how many trend months a worker is computing, where to poll how far it is,
+    whether they could be queued, after how long without a new month to say that the worker may be down, and the
+    same page with every month computed on the request (``whole_url``: slower, needs no worker)."""
+    return {"pending": len(months), "queued": queued, "whole_url": whole_url,
+            "progress_url": reverse("dashboard") + query_string(filters, progress=",".join(f"{x:%Y-%m}"
+                                                                                           for x in months)),
+            "stall_seconds": settings.DASHBOARD_PROGRESS_STALL_SECONDS}
 
 
 def alert_text(alert: AuditAlert, language: str) -> dict:
@@ -134,22 +139,24 @@ def breakdown_display(definition: m.MetricDef, dimension: str, rows: list[dict],
     return shown
 
 
-def month_links(definition: m.MetricDef, month: date, filters: m.Filters, language: str, **extra) -> list[dict]:
+def month_links(base: str, month: date, filters: m.Filters, language: str, **extra) -> list[dict]:
+    """The trend's months as links to the page at ``base`` in that month."""
     return [{"label": format_skeleton("yMMM", x, locale=babel_locale(language)), "active": x == month,
-             "url": reverse("dashboard-metric", args=[definition.key]) + query_string(
-                 filters, month=f"{x:%Y-%m}", **extra)} for x in d.trend_months()]
+             "url": base + query_string(filters, month=f"{x:%Y-%m}", **extra)} for x in d.trend_months()]
 
 
-def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m.Filters, language: str) -> dict:
-    """One metric: its trend, its value in the chosen month, and that month broken down by one dimension."""
+def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m.Filters, language: str, *,
+                whole: bool = False) -> dict:
+    """One metric: its trend, its value in the chosen month, and that month broken down by one dimension. Under
+    several filters the trend's other months are left to a worker unless ``whole`` (every month computed now)."""
     months = d.trend_months()
     stored = d.newest_audits(months[:-1], with_breakdowns=bool(d.active_filters(filters)))
     figures = [d.month_figures(x, filters, audit=stored.get(x), explain=x == month,
-                               unaudited_live=x in (month, months[-2]), cached_only=x not in (month, months[-1]))
+                               unaudited_live=x in (month, months[-2]),
+                               cached_only=not whole and x not in (month, months[-1]))
                for x in months]
     pending = [f.month for f in figures if f.pending]
-    if pending:
-        d.filtered_months_queue(pending, filters)
+    queued = d.filtered_months_queue(pending, filters) if pending else True
     chosen = figures[months.index(month)]
     d.in_language(chosen, filters, language)
     rows = d.breakdown_rows(definition.key, dimension, month, filters, snapshot=chosen.snapshot)
@@ -160,11 +167,13 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
         "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "month": month,
         "month_label": month_label(month, language), "live": chosen.live,
         "as_of": chosen.snapshot.computed_at if chosen.snapshot else None, "parts": part_labels(definition),
-        "pending": len(pending), "progress_url": progress_url(filters, pending),
+        **progress(filters, pending, queued, reverse("dashboard-metric", args=[definition.key]) + query_string(
+            filters, month=f"{month:%Y-%m}", dimension=dimension, whole="1")),
         "value": cell(chosen.values.get(definition.key), definition, language),
         "sentences": chosen.explanations.get(definition.key, []),
         "trend": {"id": f"trend-{definition.key}", "data": d.trend_series(figures, language)[definition.key]},
-        "months": month_links(definition, month, filters, language, dimension=dimension),
+        "months": month_links(reverse("dashboard-metric", args=[definition.key]), month, filters, language,
+                              dimension=dimension),
         "dimensions": [{"code": d, "label": DIMENSION_LABELS.get(d, d), "active": d == dimension,
                         "url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=d)}
                        for d in definition.dimensions],
@@ -222,6 +231,11 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
                            "rows": breakdown_display(definition, other, other_rows, month, narrowed, language)})
     label = shown[0]["label"] if shown else code
     here = [definition.key, dimension, code]
+    trend = None
+    if not d.active_filters(filters):  # the stored breakdowns are unfiltered; under filters the chart is left out
+        trend = d.row_trend(definition, dimension, code, language,
+                            current_rows=rows if month == d.trend_months()[-1] else None)
+        trend["label"] = f"{label} · {definition.label}"
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
         "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "code": code, "row_label": label,
@@ -231,6 +245,9 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
         else [],
         "within": within,
+        "trend": {"id": "row-trend", "data": trend} if trend else None,
+        "months": month_links(reverse("dashboard-row", args=here), month, filters, language),
+        "unfiltered_url": reverse("dashboard-row", args=here) + query_string(m.Filters(), month=f"{month:%Y-%m}"),
         "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}"),
         "below_label": _below_label(definition.key),
         "csv_url": reverse("dashboard-row", args=here) + query_string(filters, month=f"{month:%Y-%m}",

@@ -32,6 +32,9 @@ DASHBOARD_LIVE_SECONDS = env.int(
     "DASHBOARD_LIVE_SECONDS", 300, minimum=0, group="store",
     help="The dashboard's month to date is computed at most once in this many seconds and shared by every manager "
          "(0: on every request).")
+# After this many seconds without a new trend month from the worker, a page under several filters says the worker
+# may be down and offers to compute every month on the request.
+DASHBOARD_PROGRESS_STALL_SECONDS = 45
 
 DESK_REFUND_LIMIT_MINOR = env.int("DESK_REFUND_LIMIT_MINOR", 10000, group="store", minimum=0,
                                   help="Largest refund an agent may make without a manager, in minor units of "

@@ -78,6 +78,12 @@ def _wants_csv(request) -> bool:
     return request.GET.get("format") == "csv"
 
 
+def _whole(request) -> bool:
+    """Every trend month computed on the request (an export, or ``whole=1``: the manager would rather wait than
+    leave the trend to a worker that has not answered)."""
+    return _wants_csv(request) or request.GET.get("whole") == "1"
+
+
 @login_required
 @manager_required
 @require_GET
@@ -86,7 +92,7 @@ def index(request):
     if "progress" in request.GET:  # how far the worker is with a page's trend months under these filters (polled)
         return JsonResponse(drilldown.filtered_progress(_months(request.GET["progress"]), filters))
     language = _language()
-    data = drilldown.overview(filters, language=language, whole=_wants_csv(request))
+    data = drilldown.overview(filters, language=language, whole=_whole(request))
     page = pages.overview_page(data, filters, language)
     if _wants_csv(request):
         if request.GET.get("table") == "trend":
@@ -113,7 +119,7 @@ def metric(request, key):
             messages.warning(request, _("%(metric)s cannot be broken down by “%(dimension)s”.") % {
                 "metric": definition.label, "dimension": dimension})
         dimension = definition.dimensions[0]
-    page = pages.metric_page(definition, dimension, month, filters, language)
+    page = pages.metric_page(definition, dimension, month, filters, language, whole=_whole(request))
     if _wants_csv(request):
         return exports.csv_response(exports.breakdown_table(page), f"{key}-{dimension}-{month:%Y-%m}.csv")
     return render(request, "aftersales/dashboard/metric.html", {"form": form, "page": page})

@@ -88,11 +88,11 @@ def test_the_trend_fills_in_from_the_worker_and_then_every_view_reads_the_cache(
     assert trend(first)["refund_rate_amount"][-4:-2] == [None, None]
     assert first.current.values["refund_rate_amount"].value == expected.current.values["refund_rate_amount"].value
     assert first.closed.values["refund_rate_amount"].value == expected.closed.values["refund_rate_amount"].value
-    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 0, "total": 2}
+    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 0, "total": 2, "queued": True}
 
     assert drilldown.filtered_months(store.older, FILTERS) == 2  # what the task does
     assert drilldown.filtered_months(store.older, FILTERS) == 0  # kept: nothing computed twice
-    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 2, "total": 2}
+    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 2, "total": 2, "queued": True}
     with CaptureQueriesContext(connection) as warm:
         again = drilldown.overview(FILTERS, language="en")
     assert again.pending == []
@@ -114,10 +114,83 @@ def test_the_page_shows_the_progress_and_queues_the_work_once(client, manager_us
     assert queued == [(([f"{x:%Y-%m}" for x in store.older],),
                        {"market": "US", "channel": "", "provider": "stripe"})]
     progress = page.context["page"]["progress_url"]
-    assert client.get(progress).json() == {"ready": 0, "total": 2}
+    assert client.get(progress).json() == {"ready": 0, "total": 2, "queued": True}
     tasks.dashboard_filtered_months_task(*queued[0][0], **queued[0][1])
-    assert client.get(progress).json() == {"ready": 2, "total": 2}
+    assert client.get(progress).json() == {"ready": 2, "total": 2, "queued": True}
+    assert len(queued) == 1  # polled twice, queued once
     assert 'data-testid="trend-progress"' not in client.get(URL).content.decode()
+
+
+def test_a_task_lost_with_its_worker_is_queued_again_by_the_progress_poll(settings, store, queued):
+    """The mark that a page's months are queued lasts five minutes; while they are still missing after that, the next
+    poll queues them again (the task skips the months that are in). A reload is never needed."""
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    drilldown.overview(FILTERS, language="en")
+    assert len(queued) == 1
+    assert drilldown.filtered_progress(store.older, FILTERS)["queued"] is True
+    assert len(queued) == 1  # within the five minutes: not sent again
+    cache.delete(drilldown.filtered_queue_key(store.older, FILTERS))  # five minutes later, no month in
+    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 0, "total": 2, "queued": True}
+    sent = (([f"{x:%Y-%m}" for x in store.older],), {"market": "US", "channel": "", "provider": "stripe"})
+    assert queued == [sent, sent]
+    drilldown.filtered_months(store.older, FILTERS)
+    cache.delete(drilldown.filtered_queue_key(store.older, FILTERS))
+    assert drilldown.filtered_progress(store.older, FILTERS) == {"ready": 2, "total": 2, "queued": True}
+    assert len(queued) == 2  # all in: nothing more to queue
+
+
+def test_with_no_broker_the_page_says_so_and_its_poll_queues_the_months_once_it_is_back(
+        client, manager_user, settings, store, queued, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from aftersales import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    client.force_login(manager_user)
+    with monkeypatch.context() as down:
+        down.setattr(tasks.dashboard_filtered_months_task, "delay", broker_down)
+        page = client.get(URL)
+        assert page.status_code == 200
+        assert page.context["page"]["queued"] is False
+        content = page.content.decode()
+        stalled = content[content.index('data-testid="trend-stalled"'):]
+        assert stalled[:stalled.index(">")].endswith("data-progress-stalled")  # shown at once, not hidden
+        assert "The background worker has not answered" in stalled
+        progress = page.context["page"]["progress_url"]
+        assert client.get(progress).json() == {"ready": 0, "total": 2, "queued": False}
+    assert queued == []
+    assert client.get(progress).json() == {"ready": 0, "total": 2, "queued": True}  # the broker is back
+    assert queued == [(([f"{x:%Y-%m}" for x in store.older],), {"market": "US", "channel": "", "provider": "stripe"})]
+
+
+def test_a_queued_page_hides_the_worker_note_until_the_browser_sees_no_progress(client, manager_user, settings,
+                                                                                store, queued):
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    settings.DASHBOARD_PROGRESS_STALL_SECONDS = 7
+    client.force_login(manager_user)
+    content = client.get(URL).content.decode()
+    assert 'data-stall-seconds="7"' in content
+    stalled = content[content.index('data-testid="trend-stalled"'):]
+    assert stalled[:stalled.index(">")].endswith("hidden")
+    assert 'href="/dashboard/?market=US&amp;provider=stripe&amp;whole=1"' in stalled
+
+
+def test_whole_computes_every_month_on_the_request_and_queues_nothing(client, manager_user, settings, store, queued):
+    """What the worker note offers when the worker does not answer: the same page, every month computed now."""
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    client.force_login(manager_user)
+    whole = client.get(URL + "&whole=1")
+    assert whole.context["page"]["pending"] == 0
+    assert 'data-testid="trend-progress"' not in whole.content.decode()
+    assert whole.context["data"].trend["refund_rate_amount"]["values"][-4:-2] == [10.0, 30.0]
+    metric = client.get(f"/dashboard/metrics/refund_rate_amount/?market=US&provider=stripe&month={store.month:%Y-%m}"
+                        "&whole=1").context["page"]
+    assert metric["pending"] == 0
+    assert metric["trend"]["data"]["values"][-4:-2] == [10.0, 30.0]
+    assert queued == []
 
 
 def test_with_tasks_inline_the_second_view_is_whole(client, manager_user, settings, store, tasks_inline):
@@ -145,7 +218,7 @@ def test_a_single_filter_and_the_setting_zero_compute_nothing_later(client, mana
     assert client.get(URL).context["page"]["pending"] == 0  # setting 0: everything on the request
     settings.DASHBOARD_LIVE_SECONDS = 300
     assert client.get("/dashboard/?market=US").context["page"]["pending"] == 0  # the stored audits answer it
-    assert client.get("/dashboard/?progress=not-a-month").json() == {"ready": 0, "total": 0}
+    assert client.get("/dashboard/?progress=not-a-month").json() == {"ready": 0, "total": 0, "queued": True}
 
 
 @pytest.mark.integration

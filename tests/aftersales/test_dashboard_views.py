@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from aftersales.audit import drilldown, services
@@ -191,6 +191,59 @@ def test_refund_rate_by_sku_then_the_lamp_then_its_reasons_then_its_return_cases
     every = client.get(lamp["cases_url"]).context["page"]
     assert [c["order"] for c in every["cases"]] == ["#C-1", "#A-1"]  # newest refund first
     assert every["cases"][0]["case_url"] == ""  # the goodwill refund has no return case
+
+
+def test_a_row_shows_its_own_twelve_months_from_the_stored_audits_newest_revision(client, manager_user, store):
+    """The lamp over the year: each closed month from its stored audit (the newest revision), the month in progress
+    computed now; a month without an audit is a gap, an audited month without the lamp "no data"."""
+    lamp, mug = Product.objects.get(sku="LAMP-01"), Product.objects.get(sku="MUG-01")
+    before, mug_only = drilldown.shift_month(store.month, -1), drilldown.shift_month(store.month, -2)
+    older = _order("#OLD-1", before, [(lamp, 10000)])
+    _refund(older, 1000, at(before, 20), cause=RefundCause.GOODWILL, reason="Late")
+    _order("#MUG-ONLY", mug_only, [(mug, 10000)])
+    services.audit_month(before, alerts=False)
+    services.audit_month(mug_only, alerts=False)
+    _refund(older, 500, at(before, 21), cause=RefundCause.GOODWILL, reason="Late")  # after the first revision
+    services.audit_month(before, recompute=True, alerts=False)  # the newest revision: 15.00 of 100.00
+    now = _order("#NOW-1", store.live, [(lamp, 10000)])
+    month_start = drilldown.m.month_bounds(store.live, drilldown.store_tz())[0]
+    so_far = month_start + (timezone.now() - month_start) / 2  # placed, paid and refunded earlier this month
+    Order.objects.filter(pk=now.pk).update(placed_at=so_far)
+    Payment.objects.filter(order=now).update(captured_at=so_far)
+    _refund(now, 3000, so_far, cause=RefundCause.GOODWILL, reason="Late")
+
+    client.force_login(manager_user)
+    response = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}")
+    trend = response.context["page"]["trend"]["data"]
+    assert trend["values"][-4:] == [None, 15.0, 40.0, 30.0]  # mug-only month, the revision, the closed, so far
+    assert trend["statuses"][-4:] == ["no_data", "red", "red", "red"]
+    assert trend["values"][:-4] == [None] * 8  # no audit: gaps, never zeros
+    assert trend["partial"] is True
+    assert trend["noData"] == "not in this month's breakdown"  # the mug-only month: no row of the lamp stored
+    assert trend["label"] == "LAMP-01 · Nordic LED table lamp · Refund rate (amount)"
+    assert trend["threshold"] == 2.5
+    content = response.content.decode()
+    assert 'data-testid="row-trend"' in content
+    assert "chart.umd.min.js" in content
+    links = response.context["page"]["months"]
+    assert len(links) == 12
+    assert [link["active"] for link in links].index(True) == 10
+    assert links[9]["url"] == f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={before:%Y-%m}"
+    assert client.get(links[9]["url"]).context["page"]["row"]["text"] == "15.00%"
+
+    filtered = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}&market=US")
+    assert filtered.context["page"]["trend"] is None  # the stored breakdowns are unfiltered
+    assert 'data-testid="row-trend-filtered"' in filtered.content.decode()
+    assert "chart.umd.min.js" not in filtered.content.decode()
+    assert filtered.context["page"]["unfiltered_url"] == (
+        f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}")
+
+
+def test_a_row_of_a_money_metric_is_zero_in_an_audited_month_without_it(store):
+    definition = drilldown.m.metric("returnless_savings")
+    trend = drilldown.row_trend(definition, "market", "US", "en")
+    assert trend["values"][-2] == 0.0  # audited, no item kept: nothing saved
+    assert trend["values"][:-2] == [None] * 10
 
 
 def test_a_reason_row_leads_to_its_skus(client, manager_user, store):

@@ -44,6 +44,25 @@ def lamp_return_cases(month):
 
 
 @pytest.fixture
+def two_filters(settings):
+    """US + Stripe, with the month to date shared as in production: the trend's months and their audits, the cache
+    keys of those filters (the figures kept, the queue mark, the month to date) emptied before and after, so that
+    the test starts from a first view."""
+    from django.core.cache import cache
+
+    settings.DASHBOARD_LIVE_SECONDS = 300
+    filters = drilldown.m.Filters(market="US", provider="stripe")
+    months = drilldown.trend_months()
+    audits = drilldown.newest_audits(months)
+    keys = [drilldown.filtered_key(x, filters, audits.get(x), explain=explain) for x in months
+            for explain in (False, True)] + [drilldown.live_snapshot_key(drilldown.live_month())]
+    keys += [drilldown.filtered_queue_key([x for x in months[:-2] if x in audits], filters)]
+    cache.delete_many(keys)
+    yield months, audits
+    cache.delete_many(keys)
+
+
+@pytest.fixture
 def demo_store():
     seed_demo_data()
     audit_backfill()
@@ -130,6 +149,15 @@ def test_manager_drills_down_from_the_refund_rate_to_the_lamp_and_its_return_cas
 
     lamp.get_by_test_id("row-link").click()
     expect(page.get_by_test_id("page-title")).to_contain_text(LAMP_SKU)
+    # the lamp's own year: every audited month's stored value, the threshold line, the lamp above it all along
+    expect(page.get_by_test_id("row-trend")).to_have_attribute("data-drawn", "1")
+    lamp_year = page.get_by_test_id("row-trend").evaluate("c => Chart.getChart(c).data.datasets[0].data")
+    audited = {a.month: a for a in drilldown.newest_audits(drilldown.trend_months()[:-1], with_breakdowns=True)
+               .values()}
+    expected = [next((float(r["value"]) for r in audited[x].breakdowns["refund_rate_amount"]["sku"]
+                      if r["code"] == LAMP_SKU), None) if x in audited else None for x in drilldown.trend_months()[:-1]]
+    assert lamp_year[:-1] == expected
+    assert sum(v is not None and v > 2.5 for v in lamp_year[:-1]) >= 10  # the lamp stands out month after month
     reason = page.get_by_test_id("reasons").locator(f"tr[data-code={leading}]")
     expect(reason).to_contain_text(str(ReturnReason(leading).label))
     page.screenshot(path=f"{output_path}/3-lamp-reasons.png", full_page=True)
@@ -216,50 +244,75 @@ def test_manager_drills_down_from_repeat_complaints_to_the_tickets_and_opens_one
     context.close()
 
 
+def manager_page(browser, base):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    log_in(page, base, "manager")
+    return context, page
+
+
+def audited_months_drawn(page, months, audits) -> bool:
+    """The refund-rate trend is drawn with a value for every audited closed month of the trend."""
+    expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
+    values = page.locator("canvas[data-trend=trend-refund_rate_amount]").evaluate(
+        "c => Chart.getChart(c).data.datasets[0].data")
+    return sum(v is not None for v in values[:-2]) == len([x for x in months[:-2] if x in audits])
+
+
 def test_two_filters_show_the_trend_s_progress_and_the_page_fills_in(
-        live_server, browser, manager_user, demo_store, output_path, settings, tasks_inline):
+        live_server, browser, manager_user, demo_store, output_path, two_filters, tasks_inline):
     """Several filters at once: the first page says the trend is being computed and polls; once the worker has it
     (here the task runs as it is queued), the page reloads itself whole."""
-    from django.core.cache import cache
+    context, page = manager_page(browser, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/")
+    pages = []  # every dashboard page under the two filters, as the server sent it (before the reload)
 
-    filters = drilldown.m.Filters(market="US", provider="stripe")
-    months = drilldown.trend_months()
-    audits = drilldown.newest_audits(months)
-    keys = [drilldown.filtered_key(x, filters, audits.get(x), explain=explain) for x in months
-            for explain in (False, True)] + [drilldown.live_snapshot_key(drilldown.live_month())]
-    keys += [drilldown.filtered_queue_key([x for x in months[:-2] if x in audits], filters)]
-    cache.delete_many(keys)
-    settings.DASHBOARD_LIVE_SECONDS = 300
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-        page = context.new_page()
-        log_in(page, live_server.url, "manager")
-        page.goto(f"{live_server.url}/dashboard/")
-        pages = []  # every dashboard page under the two filters, as the server sent it (before the reload)
+    def keep(route):
+        response = route.fetch()
+        pages.append(response.text())
+        route.fulfill(response=response)
 
-        def keep(route):
-            response = route.fetch()
-            pages.append(response.text())
-            route.fulfill(response=response)
+    page.route(lambda url: "provider=stripe" in url and "progress=" not in url, keep)
+    page.locator("select[name=market]").select_option("US")
+    page.locator("select[name=provider]").select_option("stripe")
+    page.get_by_test_id("apply-filters").click()
+    for _ in range(200):  # the first page, then the one it reloads itself into once the trend is in
+        if len(pages) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(pages) >= 2, "the page reloaded itself once the trend was in"
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("trend-progress")).to_have_count(0)
+    assert 'data-testid="trend-progress"' in pages[0]  # the first page: the trend being computed
+    assert 'data-testid="trend-progress"' not in pages[-1]
+    assert audited_months_drawn(page, *two_filters)
+    page.screenshot(path=f"{output_path}/1-two-filters-whole.png", full_page=True)
+    context.close()
 
-        page.route(lambda url: "provider=stripe" in url and "progress=" not in url, keep)
-        page.locator("select[name=market]").select_option("US")
-        page.locator("select[name=provider]").select_option("stripe")
-        page.get_by_test_id("apply-filters").click()
-        for _ in range(200):  # the first page, then the one it reloads itself into once the trend is in
-            if len(pages) >= 2:
-                break
-            page.wait_for_timeout(100)
-        assert len(pages) >= 2, "the page reloaded itself once the trend was in"
-        page.wait_for_load_state()
-        expect(page.get_by_test_id("trend-progress")).to_have_count(0)
-        assert 'data-testid="trend-progress"' in pages[0]  # the first page: the trend being computed
-        assert 'data-testid="trend-progress"' not in pages[-1]
-        expect(page.locator("canvas[data-trend=trend-refund_rate_amount]")).to_have_attribute("data-drawn", "1")
-        values = page.locator("canvas[data-trend=trend-refund_rate_amount]").evaluate(
-            "c => Chart.getChart(c).data.datasets[0].data")
-        assert sum(v is not None for v in values[:-2]) == len([x for x in months[:-2] if x in audits])
-        page.screenshot(path=f"{output_path}/1-two-filters-whole.png", full_page=True)
-        context.close()
-    finally:
-        cache.delete_many(keys)
+
+def test_with_the_worker_silent_the_page_says_so_and_computes_every_month_when_asked(
+        live_server, browser, manager_user, demo_store, output_path, settings, two_filters, monkeypatch):
+    """Several filters at once with no worker taking the trend: the progress bar stays empty, after the stall time
+    the page says the worker has not answered and offers every month now; the manager takes it and gets the whole
+    trend on that request."""
+    from aftersales import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.dashboard_filtered_months_task, "delay", lambda *a, **kw: sent.append((a, kw)))
+    settings.DASHBOARD_PROGRESS_STALL_SECONDS = 2
+    context, page = manager_page(browser, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/?market=US&provider=stripe")
+    expect(page.get_by_test_id("trend-progress")).to_be_visible()
+    expect(page.get_by_test_id("trend-stalled")).to_be_hidden()
+    assert len(sent) == 1  # queued, and nobody takes it
+    expect(page.get_by_test_id("trend-stalled")).to_be_visible(timeout=15000)
+    assert page.url.endswith("/dashboard/?market=US&provider=stripe")  # still waiting, not reloaded
+    page.screenshot(path=f"{output_path}/1-worker-silent.png", full_page=True)
+    page.get_by_test_id("trend-whole").click()
+    page.wait_for_load_state()
+    assert "whole=1" in page.url
+    expect(page.get_by_test_id("trend-progress")).to_have_count(0)
+    assert audited_months_drawn(page, *two_filters)
+    assert len(sent) == 1  # computed on the request: nothing more queued
+    page.screenshot(path=f"{output_path}/2-every-month-now.png", full_page=True)
+    context.close()

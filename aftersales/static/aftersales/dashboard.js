@@ -138,18 +138,28 @@
   }
 
   // Trend months a worker computes for several filters: poll their progress, reload the page once all are in.
+  // When the months could not be queued, or none has come in for data-stall-seconds, say that the worker has not
+  // answered and offer the page with every month computed now; polling goes on (the worker may come back).
   function followProgress(box) {
     var bar = box.querySelector("[data-progress-bar]");
+    var stalled = box.querySelector("[data-progress-stalled]");
+    var patience = 1000 * (parseFloat(box.dataset.stallSeconds) || 45);
+    var ready = -1, since = Date.now();
     var tick = function () {
       fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (state) {
+          if (state && state.ready !== ready) { ready = state.ready; since = Date.now(); }
+          if (stalled) stalled.hidden = !(state && state.queued === false) && Date.now() - since < patience;
           if (!state) return setTimeout(tick, 5000);
           if (state.total) bar.style.width = Math.round(100 * state.ready / state.total) + "%";
           if (state.ready >= state.total) window.location.reload();
           else setTimeout(tick, 2000);
         })
-        .catch(function () { setTimeout(tick, 5000); });
+        .catch(function () {
+          if (stalled) stalled.hidden = Date.now() - since < patience;
+          setTimeout(tick, 5000);
+        });
     };
     tick();
   }
