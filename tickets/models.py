@@ -8,6 +8,7 @@ never stored twice; outbound messages carry an ``outbox_key`` so that nothing is
 """
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +30,9 @@ from .choices import (
 )
 
 NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
+# A message marked sending this long ago without the provider's answer recorded is "not confirmed" (a send takes
+# seconds; the worker's retries of a timeout put it back to queued in between).
+UNCONFIRMED_AFTER = timedelta(minutes=10)
 
 
 QUEUE_ORDER = ("reply_by", "-last_message_at", "-id")
@@ -158,6 +162,7 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     flagged_phrases = models.JSONField(default=list, blank=True)  # the phrase check's findings when sent anyway
     override_reason = models.CharField(_("reason for sending anyway"), max_length=500, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)  # handed to the provider (``Message.unconfirmed``)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -168,12 +173,27 @@ class Message(models.Model):
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], condition=~Q(external_id=""),
                                                name="message_unique_channel_external_id")]
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
-                   models.Index(fields=["sender", "created_at"], name="message_sender_created")]
+                   models.Index(fields=["sender", "created_at"], name="message_sender_created"),
+                   # Replies that may not have reached the customer: the desk's "Replies not delivered" view.
+                   models.Index(fields=["ticket"], name="message_undelivered",
+                                condition=Q(direction=Direction.OUTBOUND,
+                                            delivery__in=[Delivery.FAILED, Delivery.SENDING]))]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 
     def __str__(self):
         return f"{self.get_direction_display()} · {self.channel} · {self.pk}"
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Handed to the provider ``UNCONFIRMED_AFTER`` ago with no answer recorded: the worker stopped while the
+        provider was called, so whether the customer got it is unknown, and an agent decides (send it again, or
+        mark it sent: ``message_send_again``, ``message_mark_sent``)."""
+        from django.utils import timezone
+
+        since = self.sending_at or self.created_at
+        return (self.delivery == Delivery.SENDING and since is not None
+                and since < timezone.now() - UNCONFIRMED_AFTER)
 
 
 class Attachment(models.Model):

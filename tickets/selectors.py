@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from aftersales.models import Customer, Order
 
-from .choices import LIVE_STATUSES, Channel, Direction
-from .models import Message, Ticket, TicketEvent
+from .choices import LIVE_STATUSES, Channel, Delivery, Direction
+from .models import UNCONFIRMED_AFTER, Message, Ticket, TicketEvent
 
 
 def webchat_thread(order: Order, *, after_id: int = 0) -> list[Message]:
@@ -34,7 +35,7 @@ QUEUE_COLUMNS = ("number", "channel", "subject", "language", "status", "priority
                  "last_message_at", "customer__name", "customer__email", "customer__phone", "order__number",
                  "assignee__username", "assignee__first_name", "assignee__last_name")
 # Saved views: what each one shows (the user and the time are the request's).
-VIEWS = ("all", "mine", "unassigned", "breaching", "whatsapp", "spanish", "complaints", "snoozed")
+VIEWS = ("all", "mine", "unassigned", "breaching", "whatsapp", "spanish", "complaints", "snoozed", "undelivered")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ def ticket_queue(filters: QueueFilters, *, user=None, now=None):
         tickets = tickets.filter(language="es")
     elif view == "complaints":
         tickets = tickets.exclude(complaint_category="")
+    elif view == "undelivered":
+        tickets = undelivered(tickets, now=now)
     if filters.channel:
         tickets = tickets.filter(channel=filters.channel)
     if filters.language:
@@ -89,6 +92,22 @@ def ticket_queue(filters: QueueFilters, *, user=None, now=None):
             *[When(priority=p, then=Value(i)) for i, p in enumerate(("low", "normal", "high", "urgent"))],
             output_field=IntegerField()))
     return tickets.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS["reply_by"]))
+
+
+def undelivered(tickets, *, now):
+    """Tickets whose latest reply from an agent did not reach the customer: it failed (the provider refused it, or
+    the retries ran out), or it was handed to the provider ``UNCONFIRMED_AFTER`` ago with no answer recorded. A
+    later reply that went out takes the ticket off the list (an automatic acknowledgement does not); so does sending
+    it again or marking it sent."""
+    replies = Message.objects.filter(direction=Direction.OUTBOUND).exclude(payload="automatic")  # agents' own
+    latest = replies.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
+    # Driven by the few replies failed or sending (a partial index holds exactly those), not by every live ticket.
+    candidates = replies.filter(delivery__in=[Delivery.FAILED, Delivery.SENDING]).values("ticket_id")
+    return (tickets.filter(pk__in=candidates).annotate(last_reply_delivery=Subquery(latest.values("delivery")[:1]),
+                             last_reply_since=Subquery(latest.annotate(since=Coalesce("sending_at", "created_at"))
+                                                       .values("since")[:1]))
+            .filter(Q(last_reply_delivery=Delivery.FAILED)
+                    | Q(last_reply_delivery=Delivery.SENDING, last_reply_since__lt=now - UNCONFIRMED_AFTER)))
 
 
 def ticket_for_desk(number: str) -> Ticket:

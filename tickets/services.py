@@ -10,7 +10,9 @@ open a ticket or get an answer, and our own outbound mail is never taken in agai
 
 Out: ``message_send`` stores the reply first (``Delivery.QUEUED``) and queues ``message_deliver`` after commit;
 that locks the row, marks it SENDING in its own transaction (so a crash after the provider accepted it leaves
-it SENDING, never sent twice), calls the channel adapter and records the provider's id or its reason.
+it SENDING, never sent twice), calls the channel adapter and records the provider's id or its reason. A reply
+that failed, or stayed SENDING with no answer (``Message.unconfirmed``), waits for an agent: ``message_send_again``
+or ``message_mark_sent``.
 """
 
 from __future__ import annotations
@@ -524,8 +526,8 @@ def message_deliver(*, message_pk: int) -> Message:
             message.delivery, message.delivery_error = Delivery.HELD, str(missing)[:2000]
             message.save(update_fields=["delivery", "delivery_error"])
             return message
-        message.delivery, message.attempts = Delivery.SENDING, message.attempts + 1
-        message.save(update_fields=["delivery", "attempts"])
+        message.delivery, message.attempts, message.sending_at = Delivery.SENDING, message.attempts + 1, timezone.now()
+        message.save(update_fields=["delivery", "attempts", "sending_at"])
     try:
         external_id = adapter.send(message)
     except TransientProviderError as error:
@@ -547,6 +549,61 @@ def message_give_up(*, message_pk: int, reason: str) -> Message:
     Message.objects.filter(pk=message_pk, delivery__in=[Delivery.QUEUED, Delivery.SENDING]).update(
         delivery=Delivery.FAILED, delivery_error=reason[:2000])
     return Message.objects.get(pk=message_pk)
+
+
+def _undelivered_reply(message_pk: int) -> Message:
+    """The reply ``message_pk``, locked, when it awaits an agent's decision (failed, or not confirmed)."""
+    message = (Message.objects.select_for_update(no_key=True).select_related("ticket")
+               .get(pk=message_pk, direction=Direction.OUTBOUND))
+    if message.delivery != Delivery.FAILED and not message.unconfirmed:
+        raise ValidationError(_("This reply is not waiting for a decision: it was sent, or is being sent now."),
+                              code="not_undelivered")
+    return message
+
+
+def _reply_event(message: Message, actor, note) -> None:
+    """A line on the ticket's timeline saying who decided what about a reply that did not get through."""
+    ticket = message.ticket
+    TicketEvent.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status, actor=actor,
+                               note=in_store_language(note) % {
+                                   "time": timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")})
+
+
+def message_send_again(*, message_pk: int, actor) -> Message:
+    """An agent sends a reply again that failed (after fixing what the provider refused) or whose sending was never
+    confirmed (the worker stopped while the provider was called: whether the customer got it is unknown, and the
+    agent chose to risk a duplicate rather than silence). The channel's window is checked as for a new reply; the
+    message is queued once however often this is asked (the row is locked, and a queued reply is not waiting)."""
+    from .tasks import message_deliver_task
+
+    with transaction.atomic():
+        message = _undelivered_reply(message_pk)
+        rule = reply_rule(message.ticket, channel=message.channel)
+        if not rule.allowed:
+            raise ValidationError(rule.reason, code="window_closed")
+        if rule.needs_template and not message.template:
+            raise ValidationError(rule.reason, code="template_required")
+        message.delivery, message.delivery_error, message.sending_at = Delivery.QUEUED, "", None
+        message.save(update_fields=["delivery", "delivery_error", "sending_at"])
+        _reply_event(message, actor, gettext_lazy("The reply of %(time)s was sent again."))
+        transaction.on_commit(lambda: message_deliver_task.delay(message.pk))
+    return message
+
+
+def message_mark_sent(*, message_pk: int, actor) -> Message:
+    """An agent found that a reply whose sending was not confirmed did reach the customer (in the mailbox's sent
+    folder, the WhatsApp Manager, the Page inbox): it is recorded as sent and never sent again. A failed reply
+    cannot be marked sent: the provider said it refused it."""
+    with transaction.atomic():
+        message = _undelivered_reply(message_pk)
+        if message.delivery == Delivery.FAILED:
+            raise ValidationError(_("The provider refused this reply: it can only be sent again."),
+                                  code="refused")
+        message.delivery, message.delivery_error, message.sent_at = Delivery.SENT, "", timezone.now()
+        message.save(update_fields=["delivery", "delivery_error", "sent_at"])
+        _reply_event(message, actor, gettext_lazy("The reply of %(time)s was marked sent: it reached the "
+                                                  "customer."))
+    return message
 
 
 def attachment_fetch(*, attachment_pk: int) -> Attachment:

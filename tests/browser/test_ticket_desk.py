@@ -34,6 +34,16 @@ def desk_seed_data():
     clear_cache()
 
 
+def agent_desk(browser, base):
+    """A desk-sized browser page, logged in as the agent."""
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    desk.goto(f"{base}/accounts/login/")
+    desk.get_by_label("Username").fill("agent")
+    desk.get_by_label("Password").fill("pw-agent")
+    desk.get_by_test_id("login-submit").click()
+    return desk
+
+
 def test_an_agent_answers_a_spanish_whatsapp_ticket_and_refunds_part_of_the_order(live_server, browser, agent_user,
                                                                                   output_path):
     order = factories.order(market_code="ES", unit_price_minor=4990,
@@ -49,11 +59,7 @@ def test_an_agent_answers_a_spanish_whatsapp_ticket_and_refunds_part_of_the_orde
                               sender_name="Lucía")).ticket
     assert (ticket.language, ticket.order_id) == ("es", order.pk)
 
-    desk = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    desk.goto(f"{live_server.url}/accounts/login/")
-    desk.get_by_label("Username").fill("agent")
-    desk.get_by_label("Password").fill("pw-agent")
-    desk.get_by_test_id("login-submit").click()
+    desk = agent_desk(browser, live_server.url)
     desk.goto(f"{live_server.url}/desk/tickets/?view=whatsapp")
     expect(desk.locator("#queue-rows tr.desk-row")).to_have_count(1)
     desk.goto(f"{live_server.url}/desk/tickets/")
@@ -108,3 +114,43 @@ def test_an_agent_answers_a_spanish_whatsapp_ticket_and_refunds_part_of_the_orde
     desk.screenshot(path=f"{output_path}/3-replied-and-refunded.png", full_page=True)
     refund = Refund.objects.get()
     assert (refund.amount_minor, refund.order_id, refund.source) == (1000, order.pk, "desk")
+
+
+def test_an_agent_finds_a_reply_that_was_never_confirmed_and_sends_it_again(live_server, browser, agent_user,
+                                                                          output_path, tasks_inline, mailoutbox):
+    """The worker stopped while the provider was called: the reply stays "sending" and nobody would look at the
+    ticket again. The queue's "Replies not delivered" view finds it; the agent sends it again and it goes out once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ticket = _inbound(Inbound(channel="email", identity_kind="email", contact="ana@example.com", external_id="e-stuck",
+                              text="Where is my refund?", subject="Refund")).ticket
+    stuck = Message.objects.create(ticket=ticket, direction="outbound", channel="email", body="Your refund is paid.",
+                                   subject="Re: Refund", delivery="sending", outbox_key="stuck-1", attempts=1,
+                                   author=agent_user,
+                                   sending_at=timezone.now() - timedelta(minutes=25))
+    desk = agent_desk(browser, live_server.url)
+    desk.goto(f"{live_server.url}/desk/tickets/")
+    desk.get_by_test_id("view-undelivered").click()
+    expect(desk.locator("#queue-rows tr.desk-row")).to_have_count(1)
+    expect(desk.locator("#queue-rows tr.desk-row")).to_have_attribute("data-ticket", ticket.number)
+    desk.screenshot(path=f"{output_path}/1-replies-not-delivered.png", full_page=True)
+    desk.keyboard.press("j")
+    desk.keyboard.press("Enter")
+    reply = desk.get_by_test_id("message").filter(has_text="Your refund is paid.")
+    expect(reply.get_by_test_id("delivery")).to_have_text("Not confirmed")
+    expect(reply.get_by_test_id("undelivered")).to_contain_text("never confirmed")
+    desk.screenshot(path=f"{output_path}/2-not-confirmed.png", full_page=True)
+    reply.get_by_test_id("send-again").click()
+    expect(desk.get_by_test_id("flash")).to_contain_text("The reply is queued again.")
+    reply = desk.get_by_test_id("message").filter(has_text="Your refund is paid.")
+    expect(reply.get_by_test_id("delivery")).to_have_attribute("data-delivery", "sent")
+    expect(reply.get_by_test_id("undelivered")).to_have_count(0)
+    expect(desk.get_by_test_id("event").last).to_contain_text("was sent again")
+    desk.screenshot(path=f"{output_path}/3-sent-again.png", full_page=True)
+    assert [mail.to for mail in mailoutbox if "Your refund is paid." in mail.body] == [["ana@example.com"]]
+    stuck.refresh_from_db()
+    assert (stuck.delivery, stuck.attempts) == ("sent", 2)
+    desk.goto(f"{live_server.url}/desk/tickets/?view=undelivered")
+    expect(desk.locator("#queue-rows tr.desk-row")).to_have_count(0)

@@ -179,3 +179,62 @@ def test_every_saved_view_reads_a_live_index_in_queue_order_without_sorting(requ
     assert "Sort" not in plan, plan
     index = r"Index Scan using ticket_live_(queue|assignee_q|channel_q|language_q) on tickets_ticket"
     assert re.search(index, plan), plan
+
+
+def reply(ticket, delivery, *, minutes_ago=30, key=None):
+    return Message.objects.create(ticket=ticket, direction="outbound", channel=ticket.channel, body="On its way.",
+                                  delivery=delivery, outbox_key=key or f"{ticket.number}-{delivery}-{minutes_ago}",
+                                  sending_at=timezone.now() - timedelta(minutes=minutes_ago))
+
+
+def test_a_reply_not_confirmed_is_shown_with_the_agent_s_two_choices(agent):
+    ticket = new_ticket("email")
+    stuck = reply(ticket, "sending")
+    page = agent.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert 'data-delivery="unconfirmed"' in page
+    assert "The provider never confirmed this reply" in page
+    assert f'action="/desk/tickets/{ticket.number}/messages/{stuck.pk}/send-again/"' in page
+    assert f'action="/desk/tickets/{ticket.number}/messages/{stuck.pk}/mark-sent/"' in page
+    response = agent.post(f"/desk/tickets/{ticket.number}/messages/{stuck.pk}/mark-sent/", follow=True)
+    assert "The reply is marked sent." in response.content.decode()
+    stuck.refresh_from_db()
+    assert stuck.delivery == "sent"
+    page = agent.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert 'data-testid="undelivered"' not in page
+    assert "was marked sent: it reached the customer" in page  # on the timeline, with who did it
+    again = agent.post(f"/desk/tickets/{ticket.number}/messages/{stuck.pk}/send-again/", follow=True)
+    assert "not waiting for a decision" in again.content.decode()  # said, not an error page
+
+
+def test_send_again_answers_in_the_agent_s_language_and_refuses_what_is_not_the_ticket_s(agent):
+    ticket, other = new_ticket("email"), new_ticket("email")
+    failed = reply(ticket, "failed")
+    assert agent.post(f"/desk/tickets/{other.number}/messages/{failed.pk}/send-again/").status_code == 404
+    assert agent.get(f"/desk/tickets/{ticket.number}/messages/{failed.pk}/send-again/").status_code == 405
+    inbound = ticket.messages.filter(direction="inbound").first()
+    assert agent.post(f"/desk/tickets/{ticket.number}/messages/{inbound.pk}/send-again/").status_code == 404
+    refused = agent.post(f"/desk/tickets/{ticket.number}/messages/{failed.pk}/mark-sent/", follow=True,
+                         HTTP_ACCEPT_LANGUAGE="de")
+    assert "Der Anbieter hat diese Antwort abgelehnt" in refused.content.decode()
+    failed.refresh_from_db()
+    assert failed.delivery == "failed"
+
+
+def test_the_queue_lists_tickets_whose_latest_reply_did_not_get_through(agent):
+    failed, unconfirmed, in_flight, fixed, fine = (new_ticket("email") for _ in range(5))  # fixed: by a later reply
+    reply(failed, "failed")
+    reply(unconfirmed, "sending", minutes_ago=11)
+    reply(in_flight, "sending", minutes_ago=2)
+    reply(fixed, "failed", minutes_ago=60)
+    later = reply(fixed, "sent", minutes_ago=5)
+    Message.objects.filter(pk=later.pk).update(created_at=timezone.now() + timedelta(seconds=1))
+    reply(fine, "sent")
+    acknowledged = new_ticket("email")
+    reply(acknowledged, "failed", minutes_ago=60)
+    automatic = reply(acknowledged, "sent", minutes_ago=5, key="ack")
+    Message.objects.filter(pk=automatic.pk).update(payload="automatic",
+                                                   created_at=timezone.now() + timedelta(seconds=1))
+    page = agent.get("/desk/tickets/?view=undelivered").content.decode()
+    shown = set(re.findall(r'data-ticket="([^"]+)"', page))
+    assert shown == {failed.number, unconfirmed.number, acknowledged.number}  # an acknowledgement is not a reply
+    assert "Replies not delivered" in page

@@ -158,3 +158,133 @@ def test_an_empty_reply_is_refused():
     with pytest.raises(ValidationError) as refused:
         message_send(ticket=ticket("webchat"), body="   ")
     assert refused.value.code == "empty"
+
+
+# -- a reply that did not get through: the agent decides ----------------------------------------------------------
+
+def stuck(channel="whatsapp", *, minutes_ago=11, hours_ago=1, key="stuck"):
+    """A reply marked sending ``minutes_ago`` (the worker stopped while the provider was called)."""
+    return Message.objects.create(ticket=ticket(channel, hours_ago=hours_ago), direction="outbound", channel=channel,
+                                  body="Your refund is on its way.", delivery="sending", outbox_key=key, attempts=1,
+                                  sending_at=timezone.now() - timedelta(minutes=minutes_ago))
+
+
+@responses.activate
+def test_deliver_records_when_the_reply_was_handed_to_the_provider():
+    responses.post(WA_URL, json={"messages": [{"id": "wamid.AT"}]})
+    message = Message.objects.create(ticket=ticket("whatsapp"), direction="outbound", channel="whatsapp",
+                                     body="Hi", delivery="queued", outbox_key="k-at")
+    before = timezone.now()
+    message = message_deliver(message_pk=message.pk)
+    assert message.delivery == "sent"
+    assert before <= message.sending_at <= message.sent_at
+
+
+def test_a_reply_sending_for_ten_minutes_is_not_confirmed():
+    assert stuck(minutes_ago=11).unconfirmed
+    assert not stuck(minutes_ago=9, key="recent").unconfirmed  # a send takes seconds; retries requeue in between
+    old = stuck(minutes_ago=11, key="old-row")
+    Message.objects.filter(pk=old.pk).update(sending_at=None, created_at=timezone.now() - timedelta(hours=1))
+    old.refresh_from_db()
+    assert old.unconfirmed  # marked sending before the time was recorded: its creation counts
+
+
+@responses.activate
+def test_the_agent_sends_an_unconfirmed_reply_again_once(django_capture_on_commit_callbacks, tasks_inline,
+                                                         agent_user):
+    from tickets.services import message_send_again
+
+    message = stuck()
+    assert message_deliver(message_pk=message.pk).delivery == "sending"  # a redelivered task never sends it
+    responses.post(WA_URL, json={"messages": [{"id": "wamid.AGAIN"}]})
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = message_send_again(message_pk=message.pk, actor=agent_user)
+    assert (queued.delivery, queued.sending_at) == ("queued", None)
+    message.refresh_from_db()
+    assert (message.delivery, message.external_id, message.attempts) == ("sent", "wamid.AGAIN", 2)
+    assert len(responses.calls) == 1
+    event = message.ticket.events.get()
+    assert (event.actor, event.from_status, event.to_status) == (agent_user, event.to_status, message.ticket.status)
+    assert event.note.startswith("The reply of ")
+    assert event.note.endswith(" was sent again.")
+    with pytest.raises(ValidationError) as refused:
+        message_send_again(message_pk=message.pk, actor=agent_user)
+    assert refused.value.code == "not_undelivered"
+    assert len(responses.calls) == 1
+
+
+def test_a_reply_in_flight_or_sent_cannot_be_sent_again_or_marked(agent_user):
+    from tickets.services import message_mark_sent, message_send_again
+
+    for delivery, minutes in (("sending", 2), ("queued", 30), ("sent", 30)):
+        message = stuck(minutes_ago=minutes, key=f"k-{delivery}")
+        Message.objects.filter(pk=message.pk).update(delivery=delivery)
+        for decide in (message_send_again, message_mark_sent):
+            with pytest.raises(ValidationError) as refused:
+                decide(message_pk=message.pk, actor=agent_user)
+            assert refused.value.code == "not_undelivered"
+        message.refresh_from_db()
+        assert message.delivery == delivery
+    assert not Message.objects.get(outbox_key="k-sending").ticket.events.exists()
+
+
+def test_the_agent_marks_an_unconfirmed_reply_sent_and_it_is_never_sent(django_capture_on_commit_callbacks,
+                                                                        agent_user):
+    from tickets.services import message_mark_sent
+
+    message = stuck()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        marked = message_mark_sent(message_pk=message.pk, actor=agent_user)
+    assert callbacks == []  # nothing queued
+    assert (marked.delivery, marked.unconfirmed) == ("sent", False)
+    assert marked.sent_at is not None
+    assert message_deliver(message_pk=message.pk).delivery == "sent"
+    assert "marked sent" in message.ticket.events.get().note
+
+
+@responses.activate
+def test_a_refused_reply_is_sent_again_after_the_cause_is_fixed_but_never_marked_sent(
+        django_capture_on_commit_callbacks, tasks_inline, agent_user):
+    from tickets.services import message_mark_sent, message_send_again
+
+    responses.post(WA_URL, status=400, json={"error": {"message": "(#131030) Recipient phone number not in "
+                                                                  "allowed list", "code": 131030}})
+    message = Message.objects.create(ticket=ticket("whatsapp"), direction="outbound", channel="whatsapp",
+                                     body="Hi", delivery="queued", outbox_key="k-refused")
+    assert message_deliver(message_pk=message.pk).delivery == "failed"
+    with pytest.raises(ValidationError) as refused:
+        message_mark_sent(message_pk=message.pk, actor=agent_user)
+    assert refused.value.code == "refused"
+    responses.replace(responses.POST, WA_URL, json={"messages": [{"id": "wamid.FIXED"}]})  # number now allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send_again(message_pk=message.pk, actor=agent_user)
+    message.refresh_from_db()
+    assert (message.delivery, message.external_id, message.delivery_error) == ("sent", "wamid.FIXED", "")
+
+
+def test_sending_again_keeps_the_channel_s_window(agent_user):
+    """WhatsApp: a free-text reply again only inside 24 hours of the customer's last message."""
+    from tickets.services import message_send_again
+
+    message = stuck(hours_ago=30)
+    with pytest.raises(ValidationError) as refused:
+        message_send_again(message_pk=message.pk, actor=agent_user)
+    assert refused.value.code == "template_required"
+    message.refresh_from_db()
+    assert message.delivery == "sending"
+    assert not message.ticket.events.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_sending_again_at_once_queue_it_once(require_postgres, agent_user, monkeypatch):
+    from tests.concurrency import at_once
+    from tickets import tasks
+    from tickets.services import message_send_again
+
+    queued = []
+    monkeypatch.setattr(tasks.message_deliver_task, "delay", queued.append)
+    message = stuck()
+    outcomes = at_once(*[lambda: message_send_again(message_pk=message.pk, actor=agent_user)] * 2)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Message", "ValidationError"]
+    assert queued == [message.pk]
+    assert message.ticket.events.count() == 1

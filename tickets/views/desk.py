@@ -23,9 +23,9 @@ from aftersales.models import Customer, Order, Payment
 from aftersales.money import CurrencyError, to_minor
 
 from .. import desk_services, presence, selectors, services
-from ..choices import TICKET_TRANSITIONS, Channel, ComplaintCategory, Priority, TicketStatus
+from ..choices import TICKET_TRANSITIONS, Channel, ComplaintCategory, Direction, Priority, TicketStatus
 from ..desk_forms import QueueFilterForm, ReplyForm
-from ..models import RefundApproval, Ticket
+from ..models import Message, RefundApproval, Ticket
 
 desk_required = permission_required("aftersales.access_desk", raise_exception=True)
 PAGE_SIZE = 50
@@ -144,7 +144,7 @@ def _rows(page, now):
 def _views():
     return [("all", _("All open")), ("mine", _("Mine")), ("unassigned", _("Unassigned")),
             ("breaching", _("Breaching in 30 min")), ("whatsapp", "WhatsApp"), ("spanish", _("Spanish")),
-            ("complaints", _("Complaints")), ("snoozed", _("Snoozed"))]
+            ("complaints", _("Complaints")), ("snoozed", _("Snoozed")), ("undelivered", _("Replies not delivered"))]
 
 
 @login_required
@@ -291,6 +291,33 @@ def note(request, number):
         for text in error.messages:
             messages.error(request, text)
     return redirect("tickets-desk:detail", number=number)
+
+
+def _undelivered_decision(request, number, pk, decide, done):
+    """Send again / mark sent: the reply must belong to the ticket; what cannot be done is said, not an error page."""
+    get_object_or_404(Message, pk=pk, ticket__number=number, direction=Direction.OUTBOUND)
+    try:
+        decide(message_pk=pk, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, done)
+    return redirect("tickets-desk:detail", number=number)
+
+
+@login_required
+@desk_required
+@require_POST
+def send_again(request, number, pk):
+    return _undelivered_decision(request, number, pk, services.message_send_again, _("The reply is queued again."))
+
+
+@login_required
+@desk_required
+@require_POST
+def mark_sent(request, number, pk):
+    return _undelivered_decision(request, number, pk, services.message_mark_sent, _("The reply is marked sent."))
 
 
 @login_required
