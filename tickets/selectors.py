@@ -110,6 +110,14 @@ def undelivered(tickets, *, now):
                     | Q(last_reply_delivery=Delivery.SENDING, last_reply_since__lt=now - UNCONFIRMED_AFTER)))
 
 
+def undelivered_count(*, now=None) -> int:
+    """How many live tickets wait on a reply that did not get through (the badge on the queue's view)."""
+    from django.utils import timezone
+
+    live = Ticket.objects.filter(merged_into__isnull=True, status__in=LIVE_STATUSES)
+    return undelivered(live, now=now or timezone.now()).count()
+
+
 def ticket_for_desk(number: str) -> Ticket:
     """One ticket with its timeline: messages with authors and attachments, events, the customer's identities,
     orders and other tickets — a fixed number of queries however long the conversation."""

@@ -132,6 +132,7 @@ def test_an_agent_finds_a_reply_that_was_never_confirmed_and_sends_it_again(live
                                    sending_at=timezone.now() - timedelta(minutes=25))
     desk = agent_desk(browser, live_server.url)
     desk.goto(f"{live_server.url}/desk/tickets/")
+    expect(desk.get_by_test_id("undelivered-count")).to_have_text("1")
     desk.get_by_test_id("view-undelivered").click()
     expect(desk.locator("#queue-rows tr.desk-row")).to_have_count(1)
     expect(desk.locator("#queue-rows tr.desk-row")).to_have_attribute("data-ticket", ticket.number)
@@ -154,3 +155,4 @@ def test_an_agent_finds_a_reply_that_was_never_confirmed_and_sends_it_again(live
     assert (stuck.delivery, stuck.attempts) == ("sent", 2)
     desk.goto(f"{live_server.url}/desk/tickets/?view=undelivered")
     expect(desk.locator("#queue-rows tr.desk-row")).to_have_count(0)
+    expect(desk.get_by_test_id("undelivered-count")).to_have_count(0)

@@ -237,4 +237,32 @@ def test_the_queue_lists_tickets_whose_latest_reply_did_not_get_through(agent):
     page = agent.get("/desk/tickets/?view=undelivered").content.decode()
     shown = set(re.findall(r'data-ticket="([^"]+)"', page))
     assert shown == {failed.number, unconfirmed.number, acknowledged.number}  # an acknowledgement is not a reply
+    assert 'data-testid="undelivered-count">3<' in agent.get("/desk/tickets/").content.decode()  # on every view
+    Ticket.objects.filter(pk=failed.pk).update(status="closed")
+    assert 'data-testid="undelivered-count">2<' in agent.get("/desk/tickets/").content.decode()  # live tickets only
     assert "Replies not delivered" in page
+
+
+def test_the_undelivered_badge_reads_the_few_undelivered_replies_not_every_live_ticket(require_postgres):
+    """The badge is counted on every queue page: it starts from the partial index of failed and sending replies."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.selectors import undelivered_count
+
+    customer, now = factories.customer(), timezone.now()
+    tickets = Ticket.objects.bulk_create(
+        Ticket(number=f"U-{n}", customer=customer, channel="email", contact="a@b.example", status="open",
+               last_message_at=now) for n in range(3000))
+    Message.objects.bulk_create(
+        Message(ticket=ticket, direction="outbound", channel="email", body="Hi", outbox_key=f"u-{n}",
+                delivery="failed" if n % 1000 == 0 else "sent") for n, ticket in enumerate(tickets))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+        cursor.execute("ANALYZE tickets_message")
+    with CaptureQueriesContext(connection) as captured:
+        assert undelivered_count(now=now) == 3
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + captured.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "message_undelivered" in plan, plan

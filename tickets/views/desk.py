@@ -102,6 +102,7 @@ def queue(request):
                "views": _views(), "agents": desk_services.agents()}
     if _is_htmx(request):
         return render(request, "tickets/desk/_queue_rows.html", context)
+    context["undelivered"] = selectors.undelivered_count(now=now)  # said on its view's pill, so agents notice
     return render(request, "tickets/desk/queue.html", context)
 
 
