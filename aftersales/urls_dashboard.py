@@ -7,6 +7,7 @@ from .views import dashboard
 urlpatterns = [
     path("", dashboard.index, name="dashboard"),
     path("metrics/<slug:key>/", dashboard.metric, name="dashboard-metric"),
+    path("metrics/<slug:key>/<slug:dimension>/", dashboard.row_find, name="dashboard-row-find"),
     path("metrics/<slug:key>/<slug:dimension>/<str:code>/", dashboard.row, name="dashboard-row"),
     path("metrics/<slug:key>/<slug:dimension>/<str:code>/cases/", dashboard.cases, name="dashboard-cases"),
     path("reports/<str:month>.pdf", dashboard.report_pdf, name="dashboard-report"),

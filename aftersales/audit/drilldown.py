@@ -263,6 +263,7 @@ def month_figures(month: date, filters: m.Filters, *, audit: MonthlyAudit | None
 # -- filters no stored audit answers ---------------------------------------------------------------------------
 
 FILTERED_CLOSED_SECONDS = 30 * 24 * 3600
+ROWS_UNLIMITED = 1_000_000  # every row of a breakdown (looking one up that the stored rows do not hold)
 
 
 def filtered_key(month: date, filters: m.Filters, audit: MonthlyAudit | None, *, explain: bool) -> str:
@@ -468,6 +469,25 @@ def trend_series(figures: list[MonthFigures], language: str, *, only: str = "") 
 
 # -- breakdowns -------------------------------------------------------------------------------------------
 
+def breakdown_row(key: str, dimension: str, code: str, month: date, filters: m.Filters, *,
+                  rows: list[dict] | None = None, now: datetime | None = None) -> dict | None:
+    """One row of a breakdown (a SKU under the refund rate): from ``rows`` (``breakdown_rows``, read by the caller)
+    when it is there; else, when those rows may have been cut (a breakdown keeps the ``BREAKDOWN_ROWS`` that
+    contribute most), from the whole breakdown computed now, so that a row outside the largest is shown with its
+    numbers instead of "no data". None: the row has nothing this month."""
+    from .services import BREAKDOWN_ROWS
+
+    now = now or timezone.now()
+    rows = breakdown_rows(key, dimension, month, filters, now=now) if rows is None else rows
+    found = next((row for row in rows if str(row.get("code")) == code), None)
+    if found is not None or len(rows) < BREAKDOWN_ROWS:
+        return found
+    start, end = m.month_bounds(month, store_tz())
+    whole = m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters,
+                        limit=ROWS_UNLIMITED)
+    return next((row for row in whole if str(row.get("code")) == code), None)
+
+
 def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str, *, now: datetime | None = None,
               current_rows: list[dict] | None = None) -> dict:
     """One row of a breakdown in each of the trend's months (the lamp's refund rate over the year), as chart data
@@ -510,8 +530,11 @@ def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
                  else snapshot or live_snapshot(month, now))
         if audit is not None:
             return list((audit.breakdowns.get(key) or {}).get(dimension) or [])
+    from .services import BREAKDOWN_ROWS
+
     start, end = m.month_bounds(month, store_tz())
-    return m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters)
+    return m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters,
+                       limit=BREAKDOWN_ROWS)  # as many as a stored breakdown keeps
 
 
 def with_filter(filters: m.Filters, dimension: str, code: str) -> m.Filters:

@@ -30,6 +30,7 @@ from .display import (
     status_label,
     threshold_text,
 )
+from .services import BREAKDOWN_ROWS
 
 
 def query_string(filters: m.Filters, **extra) -> str:
@@ -178,6 +179,10 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
                         "url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=d)}
                        for d in definition.dimensions],
         "rows": breakdown_display(definition, dimension, rows, month, filters, language),
+        # A stored breakdown keeps the rows that contribute most: say so, and open any other by its code.
+        "largest_only": len(rows) if len(rows) >= BREAKDOWN_ROWS else None,
+        "find_url": reverse("dashboard-row-find", args=[definition.key, dimension]),
+        "find_keep": [(name, value) for name, value in [*d.active_filters(filters), ("month", f"{month:%Y-%m}")]],
         "reasons": any(row.get("reason") for row in rows),  # a refund rate by SKU: each SKU's leading reason
         "csv_url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension, format="csv"),
         "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
@@ -217,7 +222,7 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
     grouped by reason (by SKU for a reason row), each leading to the refunds and return cases; for a row that is
     itself a filter (market, channel, provider): the metric broken down by the other dimensions within it."""
     rows = d.breakdown_rows(definition.key, dimension, month, filters)
-    found = next((row for row in rows if str(row.get("code")) == code), None)
+    found = d.breakdown_row(definition.key, dimension, code, month, filters, rows=rows)
     shown = breakdown_display(definition, dimension, [found] if found else [], month, filters, language)
     refund_side = definition.key in d.REFUND_METRICS
     within = []

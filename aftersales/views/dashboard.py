@@ -11,7 +11,8 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -123,6 +124,23 @@ def metric(request, key):
     if _wants_csv(request):
         return exports.csv_response(exports.breakdown_table(page), f"{key}-{dimension}-{month:%Y-%m}.csv")
     return render(request, "aftersales/dashboard/metric.html", {"form": form, "page": page})
+
+
+@login_required
+@manager_required
+@require_GET
+def row_find(request, key, dimension):
+    """The lookup box under a breakdown that shows only its largest rows: opens the row of the code typed (a SKU,
+    an agent's id, a reason), in the same month and filters."""
+    _definition, _form, filters, month = _row_request(request, key, dimension)
+    code = request.GET.get("code", "").strip()
+    if code and pages.linkable(code):
+        return redirect(reverse("dashboard-row", args=[key, dimension, code])
+                        + pages.query_string(filters, month=f"{month:%Y-%m}"))
+    if code:
+        messages.warning(request, _("“%(code)s” cannot be opened as a row.") % {"code": code})
+    return redirect(reverse("dashboard-metric", args=[key])
+                    + pages.query_string(filters, month=f"{month:%Y-%m}", dimension=dimension))
 
 
 @login_required

@@ -246,6 +246,38 @@ def test_a_row_of_a_money_metric_is_zero_in_an_audited_month_without_it(store):
     assert trend["values"][:-2] == [None] * 10
 
 
+def test_a_sku_outside_the_stored_largest_rows_opens_with_its_own_numbers(client, manager_user):
+    """A stored breakdown keeps the 20 rows that contribute most; the others are opened by code and computed."""
+    built = build_store()
+    for n in range(21):  # 21 more SKUs, each 100.00 sold and (n + 1).00 refunded: the smallest is the 23rd row
+        product = Product.objects.create(sku=f"SKU-{n:02d}", name=f"Thing {n}")
+        order = _order(f"#S-{n}", built.month, [(product, 10000)])
+        _refund(order, 100 * (n + 1), at(built.month, 18), cause=RefundCause.GOODWILL, reason="Changed mind")
+    services.audit_month(built.month, alerts=False)
+    stored = MonthlyAudit.objects.get(month=built.month).breakdowns["refund_rate_amount"]["sku"]
+    assert len(stored) == 20
+    assert "SKU-00" not in {row["code"] for row in stored}  # 1.00 refunded: the least contributing
+
+    client.force_login(manager_user)
+    m = month_of(built)
+    by_sku = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku")
+    assert by_sku.context["page"]["largest_only"] == 20
+    content = by_sku.content.decode()
+    assert "The 20 rows that contribute most are shown." in content
+    assert 'action="/dashboard/metrics/refund_rate_amount/sku/"' in content
+    found = client.get(f"/dashboard/metrics/refund_rate_amount/sku/?month={m}&code=+SKU-00+&market=US")
+    assert found.status_code == 302
+    assert found["Location"] == f"/dashboard/metrics/refund_rate_amount/sku/SKU-00/?market=US&month={m}"
+    row = client.get(found["Location"]).context["page"]
+    assert (row["row"]["text"], row["row"]["numerator_text"], row["row"]["denominator_text"]) == (
+        "1.00%", "$1.00", "$100.00")
+    assert [(r["code"], r["amount_minor"]) for r in row["reasons"]] == [("Changed mind", 100)]
+    assert client.get(f"/dashboard/metrics/refund_rate_amount/sku/NOPE/?month={m}").context["page"]["row"] is None
+    back = client.get(f"/dashboard/metrics/refund_rate_amount/sku/?month={m}&code=a/b", follow=True)
+    assert "cannot be opened as a row" in back.content.decode()
+    assert client.get(f"/dashboard/metrics/refund_rate_amount/nope/?month={m}&code=X").status_code == 404
+
+
 def test_a_reason_row_leads_to_its_skus(client, manager_user, store):
     client.force_login(manager_user)
     page = client.get(f"/dashboard/metrics/refund_rate_amount/reason/Scratched/?month={month_of(store)}"
