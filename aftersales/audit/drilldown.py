@@ -489,14 +489,14 @@ def breakdown_row(key: str, dimension: str, code: str, month: date, filters: m.F
 
 
 def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str, *, now: datetime | None = None,
-              current_rows: list[dict] | None = None) -> dict:
+              current_rows: list[dict] | None = None, known: dict[date, dict] | None = None) -> dict:
     """One row of a breakdown in each of the trend's months (the lamp's refund rate over the year), as chart data
     (``trend_series``): the closed months from their stored audits (the newest revision's breakdown of this metric
     by this dimension only, read out of the stored JSON in one query), the month in progress from the snapshot or
-    ``current_rows`` (its breakdown where the caller has it). A month without an audit is a gap, and so is an audited
-    month without the row (for money, 0): a breakdown stores the rows that contribute (a SKU with refunds, an agent
-    with tickets), so its absence says "not in this month's breakdown", not zero. Unfiltered: the stored breakdowns
-    are."""
+    ``current_rows`` (its breakdown where the caller has it); ``known`` rows (the month a row page shows, looked up
+    beyond the stored rows) win. A month without an audit is a gap, and so is an audited month without the row (for
+    money, 0): a breakdown keeps the 20 rows that contribute most, so an absence says "not in this month's
+    breakdown", not zero. Unfiltered: the stored breakdowns are."""
     now = now or timezone.now()
     months = trend_months(now)
     part = KeyTransform(dimension, KeyTransform(definition.key, "breakdowns"))
@@ -510,7 +510,7 @@ def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str,
     for month in months:
         values = {}
         if month in stored:
-            row = next((r for r in stored[month] if str(r.get("code")) == code), None)
+            row = (known or {}).get(month) or next((r for r in stored[month] if str(r.get("code")) == code), None)
             values[definition.key] = _from_row(definition, row, m.month_bounds(month, store_tz())[1])
         figures.append(MonthFigures(month=month, live=month == months[-1], values=values))
     series = trend_series(figures, language, only=definition.key)[definition.key]

@@ -239,7 +239,8 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
     trend = None
     if not d.active_filters(filters):  # the stored breakdowns are unfiltered; under filters the chart is left out
         trend = d.row_trend(definition, dimension, code, language,
-                            current_rows=rows if month == d.trend_months()[-1] else None)
+                            current_rows=rows if month == d.trend_months()[-1] else None,
+                            known={month: found} if found else None)
         trend["label"] = f"{label} · {definition.label}"
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,

@@ -272,6 +272,9 @@ def test_a_sku_outside_the_stored_largest_rows_opens_with_its_own_numbers(client
     assert (row["row"]["text"], row["row"]["numerator_text"], row["row"]["denominator_text"]) == (
         "1.00%", "$1.00", "$100.00")
     assert [(r["code"], r["amount_minor"]) for r in row["reasons"]] == [("Changed mind", 100)]
+    assert row["trend"] is None  # under the market filter
+    unfiltered = client.get(f"/dashboard/metrics/refund_rate_amount/sku/SKU-00/?month={m}").context["page"]
+    assert unfiltered["trend"]["data"]["values"][-2] == 1.0  # the month shown, in its trend too
     assert client.get(f"/dashboard/metrics/refund_rate_amount/sku/NOPE/?month={m}").context["page"]["row"] is None
     back = client.get(f"/dashboard/metrics/refund_rate_amount/sku/?month={m}&code=a/b", follow=True)
     assert "cannot be opened as a row" in back.content.decode()
