@@ -103,9 +103,9 @@ def undelivered(tickets, *, now):
     latest = replies.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id")
     # Driven by the few replies failed or sending (a partial index holds exactly those), not by every live ticket.
     candidates = replies.filter(delivery__in=[Delivery.FAILED, Delivery.SENDING]).values("ticket_id")
-    return (tickets.filter(pk__in=candidates).annotate(last_reply_delivery=Subquery(latest.values("delivery")[:1]),
-                             last_reply_since=Subquery(latest.annotate(since=Coalesce("sending_at", "created_at"))
-                                                       .values("since")[:1]))
+    since = latest.annotate(since=Coalesce("sending_at", "created_at")).values("since")[:1]
+    return (tickets.filter(pk__in=candidates)
+            .annotate(last_reply_delivery=Subquery(latest.values("delivery")[:1]), last_reply_since=Subquery(since))
             .filter(Q(last_reply_delivery=Delivery.FAILED)
                     | Q(last_reply_delivery=Delivery.SENDING, last_reply_since__lt=now - UNCONFIRMED_AFTER)))
 

@@ -182,7 +182,7 @@ def metric_page(definition: m.MetricDef, dimension: str, month: date, filters: m
         # A stored breakdown keeps the rows that contribute most: say so, and open any other by its code.
         "largest_only": len(rows) if len(rows) >= BREAKDOWN_ROWS else None,
         "find_url": reverse("dashboard-row-find", args=[definition.key, dimension]),
-        "find_keep": [(name, value) for name, value in [*d.active_filters(filters), ("month", f"{month:%Y-%m}")]],
+        "find_keep": [*d.active_filters(filters), ("month", f"{month:%Y-%m}")],
         "reasons": any(row.get("reason") for row in rows),  # a refund rate by SKU: each SKU's leading reason
         "csv_url": base + query_string(filters, month=f"{month:%Y-%m}", dimension=dimension, format="csv"),
         "crumbs": [{"label": _("Dashboard"), "url": reverse("dashboard") + query_string(filters)},
