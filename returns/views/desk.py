@@ -33,12 +33,12 @@ PAGE_SIZE = 50
 @login_required
 @desk_required
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
+    params = request.GET.copy()
+    params.setdefault("status", selectors.QueueFilters.status)  # what the list shows unless asked, said in its select
+    form = QueueFilterForm(params)
     filters = selectors.QueueFilters()
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "status"}
-        if "status" in request.GET:
-            data["status"] = form.cleaned_data["status"]
         filters = selectors.QueueFilters(**{**filters.__dict__, **data})
     page = Paginator(selectors.return_case_queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()

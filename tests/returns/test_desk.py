@@ -53,6 +53,21 @@ def test_queue_filters_and_the_refund_clock(agent_client):
     assert de.rma not in by_order
 
 
+def test_the_status_select_says_what_the_list_shows(agent_client):
+    """Unasked, the queue lists the open cases, and its status select says "Open", not "All"."""
+    market_with_policy("US")
+    open_case, closed = new_case("US"), new_case("US")
+    ReturnCase.objects.filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
+    for url in ("/desk/returns/", "/desk/returns/?market=US"):
+        response = agent_client.get(url)
+        assert response.context["form"]["status"].value() == "open"
+        assert '<option value="open" selected>' in response.content.decode()
+        assert [row["case"].pk for row in response.context["rows"]] == [open_case.pk]
+    everything = agent_client.get("/desk/returns/?status=")
+    assert '<option value="" selected>' in everything.content.decode()
+    assert {row["case"].pk for row in everything.context["rows"]} == {open_case.pk, closed.pk}
+
+
 def test_a_settled_case_shows_no_refund_clock_however_old_its_deadline(agent_client):
     market_with_policy("DE")
     owed, settled = new_case("DE"), new_case("DE")

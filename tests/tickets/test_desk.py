@@ -266,3 +266,27 @@ def test_the_undelivered_badge_reads_the_few_undelivered_replies_not_every_live_
         cursor.execute("EXPLAIN " + captured.captured_queries[0]["sql"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "message_undelivered" in plan, plan
+
+
+def test_queue_rows_name_the_assignee_and_show_the_tags_legibly(agent, agent_user):
+    new_ticket("email", assignee=agent_user, tags=["vip", "demo"])
+    page = agent.get("/desk/tickets/").content.decode()
+    row = page[page.index('data-ticket="'):]
+    assert "<td>Alex</td>" in row  # the agent's name, as the header shows it, not the login
+    tags = re.findall(r'<span class="([^"]+)" data-testid="tag">([^<]+)</span>', row)
+    assert [text for _, text in tags] == ["vip", "demo"]
+    assert all("text-info-emphasis" in classes for classes, _ in tags)  # dark text on a light pill, not white on white
+
+
+def test_the_status_select_says_what_the_list_shows(agent):
+    """Unasked, the queue lists the tickets that are not closed, and its status select says so."""
+    live, closed = new_ticket("email"), new_ticket("email", status="closed")
+    for url in ("/desk/tickets/", "/desk/tickets/?view=mine", "/desk/tickets/?channel=email"):
+        response = agent.get(url)
+        assert response.context["form"]["status"].value() == "live", url
+        assert re.search(r'<option value="live" selected>', response.content.decode()), url
+    page = agent.get("/desk/tickets/?channel=email").content.decode()
+    assert live.number in page
+    assert closed.number not in page
+    everything = agent.get("/desk/tickets/?status=").content.decode()
+    assert closed.number in everything

@@ -84,11 +84,13 @@ def _is_htmx(request) -> bool:
 @login_required
 @desk_required
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
+    params = request.GET.copy()
+    params.setdefault("status", selectors.QueueFilters.status)  # what the list shows unless asked, said in its select
+    form = QueueFilterForm(params)
     filters = selectors.QueueFilters()
     if form.is_valid():
         chosen = {key: value for key, value in form.cleaned_data.items()
-                  if value or (key == "status" and key in request.GET)}  # "Any status" is an empty choice
+                  if value or key == "status"}  # "Any status" is an empty choice
         filters = selectors.QueueFilters(**{**filters.__dict__, **chosen})
     view = request.GET.get("view", "all")
     if view in selectors.VIEWS:
@@ -138,8 +140,13 @@ def _rows(page, now):
                      "priority": priorities.get(ticket.priority, ticket.priority),
                      "priority_class": PRIORITY_BADGES.get(ticket.priority, "text-bg-light border"),
                      "status": statuses.get(ticket.status, ticket.status),
-                     "assignee": str(ticket.assignee) if ticket.assignee_id else "—", "tags": ticket.tags})
+                     "assignee": _person(ticket.assignee) if ticket.assignee_id else "—", "tags": ticket.tags})
     return rows
+
+
+def _person(user) -> str:
+    """A colleague as the page header names them: their name, else their login."""
+    return user.get_full_name() or user.get_username()
 
 
 def _views():
