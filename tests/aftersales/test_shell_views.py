@@ -22,6 +22,21 @@ def test_agent_opens_the_desk_but_not_the_dashboard(client, agent_user):
     assert client.get("/dashboard/").status_code == 403
 
 
+@pytest.mark.parametrize(("url", "active"), [("/desk/", "nav-desk"), ("/desk/tickets/", "nav-tickets"),
+                                             ("/desk/returns/", "nav-returns"), ("/desk/disputes/", "nav-disputes"),
+                                             ("/desk/policies/", "nav-policies")])
+def test_every_part_of_the_desk_is_one_click_from_any_other(client, agent_user, url, active):
+    import re
+
+    client.force_login(agent_user)
+    html = client.get(url).content.decode()
+    shown = re.findall(r'<a class="nav-link( active)?" href="([^"]+)" data-testid="(nav-[a-z]+)"', html)
+    assert [(href, testid) for _, href, testid in shown] == [
+        ("/desk/", "nav-desk"), ("/desk/tickets/", "nav-tickets"), ("/desk/returns/", "nav-returns"),
+        ("/desk/disputes/", "nav-disputes"), ("/desk/policies/", "nav-policies")]
+    assert [testid for is_active, _, testid in shown if is_active] == [active]
+
+
 def test_manager_opens_both(client, manager_user):
     client.force_login(manager_user)
     dashboard = client.get("/dashboard/")
