@@ -76,6 +76,7 @@ def test_demo_serves_runs_tasks_stops_cleanly_and_runs_again(tmp_path):
 
         passwords = logins(output.text())
         assert set(passwords) == {"agent", "manager"}
+        assert "demo returns in progress: 6 of 6 filed" in output.text()  # the returns desk has work
         assert log_in(base, "agent", passwords["agent"]).geturl() == f"{base}/desk/"
         assert log_in(base, "manager", passwords["manager"]).geturl() == f"{base}/desk/"
         for url in ("/desk/", "/dashboard/", "/en/portal/", "/admin/", "/healthz"):
@@ -118,3 +119,4 @@ def test_demo_serves_runs_tasks_stops_cleanly_and_runs_again(tmp_path):
     again = manage(["demo", "--setup-only"], env)
     assert again.returncode == 0, again.stderr
     assert logins(again.stdout) == passwords  # same working logins, nothing duplicated
+    assert "demo returns in progress: already filed" in again.stdout

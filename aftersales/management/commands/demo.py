@@ -61,7 +61,9 @@ class Command(BaseCommand):
         call_command("catalogues", "compile", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("beat_schedule_sync", stdout=self.stdout)
-        for command in ("seed_demo", "seed_policies"):  # each app's demo data, where it exists
+        # Each app's demo data, where it exists; the returns in progress are filed under the policies, and before
+        # the portal samples are chosen (an order with a case is not one).
+        for command in ("seed_demo", "seed_policies", "seed_returns"):
             if command in get_commands():
                 call_command(command, stdout=self.stdout)
         self._portal_samples("")
