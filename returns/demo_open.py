@@ -34,6 +34,7 @@ from .services import LineRequest, return_case_mark_received, return_case_submit
 
 OPEN_CASE_MARK = "demo-open:"
 SCAN = 40  # recent orders tried per case
+RECEIVED_AFTER_DAYS = 6  # the parcel's trip back to the warehouse
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,26 @@ def demo_open_returns(*, now: datetime | None = None) -> list[ReturnCase]:
         token = f"{OPEN_CASE_MARK}{number}"
         if ReturnCase.objects.filter(client_token=token).exists():
             continue
+        when = now - timedelta(days=planned.days_ago, hours=2 * number)
         with transaction.atomic():
-            case = _file(planned, token, now - timedelta(days=planned.days_ago, hours=2 * number))
+            case = _file(planned, token, when)
             if case is None:
                 continue
+            _dated(case.events.all(), when)  # the services stamp their steps "now": the request's own time
             if planned.received and case.status == CaseStatus.AWAITING_SHIPMENT:  # not one the customer keeps
                 case = return_case_mark_received(case=case, actor=None)
+                arrived = min(when + timedelta(days=RECEIVED_AFTER_DAYS), now - timedelta(hours=1))
+                _dated(case.events.filter(to_status=CaseStatus.RECEIVED), arrived)
+                ReturnCase.objects.filter(pk=case.pk).update(received_at=arrived)
+                case.refresh_from_db()
         made.append(case)
     return made
+
+
+def _dated(events, when: datetime) -> None:
+    """Give the steps of one moment that moment (a second apart, in their order)."""
+    for offset, event in enumerate(events.order_by("pk")):
+        type(event).objects.filter(pk=event.pk).update(at=when + timedelta(seconds=offset))
 
 
 def _file(planned: Planned, token: str, when: datetime) -> ReturnCase | None:

@@ -35,7 +35,12 @@ def test_the_desk_opens_with_returns_in_every_state_an_agent_acts_on(demo_store,
         assert (case.order.market.code, case.language, case.reason) == (planned.market, planned.language,
                                                                          planned.reason)
         assert case.refund_deadline >= today  # none late yet: the agent has days to act
-        assert [event.to_status for event in case.events.order_by("pk")][:2] == ["draft", "submitted"]  # services
+        events = list(case.events.order_by("pk"))
+        assert [event.to_status for event in events][:2] == ["draft", "submitted"]  # through the services
+        assert events[0].at == case.submitted_at  # the timeline is dated as the request was made, not today
+        assert [event.at for event in events] == sorted(event.at for event in events)
+        if case.status == CaseStatus.RECEIVED:
+            assert events[-1].at == case.received_at < timezone.now()
         assert case.lines.count() == 1
         assert not case.order.refunds.exists()
     client.force_login(agent_user)
