@@ -22,7 +22,7 @@ def test_agent_opens_the_desk_but_not_the_dashboard(client, agent_user):
     assert client.get("/dashboard/").status_code == 403
 
 
-@pytest.mark.parametrize(("url", "active"), [("/desk/", "nav-desk"), ("/desk/tickets/", "nav-tickets"),
+@pytest.mark.parametrize(("url", "active"), [("/desk/", None), ("/desk/tickets/", "nav-tickets"),
                                              ("/desk/returns/", "nav-returns"), ("/desk/disputes/", "nav-disputes"),
                                              ("/desk/policies/", "nav-policies")])
 def test_every_part_of_the_desk_is_one_click_from_any_other(client, agent_user, url, active):
@@ -30,11 +30,19 @@ def test_every_part_of_the_desk_is_one_click_from_any_other(client, agent_user, 
 
     client.force_login(agent_user)
     html = client.get(url).content.decode()
-    shown = re.findall(r'<a class="nav-link( active)?" href="([^"]+)" data-testid="(nav-[a-z]+)"', html)
+    desk_nav = html[html.index('data-testid="desk-nav"'):html.index("</ul>", html.index('data-testid="desk-nav"'))]
+    shown = re.findall(r'<a class="nav-link text-nowrap( active)?" href="([^"]+)" data-testid="(nav-[a-z]+)"',
+                       desk_nav)
     assert [(href, testid) for _, href, testid in shown] == [
-        ("/desk/", "nav-desk"), ("/desk/tickets/", "nav-tickets"), ("/desk/returns/", "nav-returns"),
-        ("/desk/disputes/", "nav-disputes"), ("/desk/policies/", "nav-policies")]
-    assert [testid for is_active, _, testid in shown if is_active] == [active]
+        ("/desk/tickets/", "nav-tickets"), ("/desk/returns/", "nav-returns"), ("/desk/disputes/", "nav-disputes"),
+        ("/desk/policies/", "nav-policies")]
+    assert [testid for is_active, _, testid in shown if is_active] == ([active] if active else [])
+    assert 'class="nav-link text-nowrap active" href="/desk/" data-testid="nav-desk"' in html  # the bar marks it
+
+
+def test_the_desk_s_parts_are_not_shown_off_the_desk(client, manager_user):
+    client.force_login(manager_user)
+    assert 'data-testid="desk-nav"' not in client.get("/dashboard/").content.decode()
 
 
 def test_manager_opens_both(client, manager_user):
