@@ -488,15 +488,15 @@ def breakdown_row(key: str, dimension: str, code: str, month: date, filters: m.F
     return next((row for row in whole if str(row.get("code")) == code), None)
 
 
-def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str, *, now: datetime | None = None,
-              current_rows: list[dict] | None = None, known: dict[date, dict] | None = None) -> dict:
-    """One row of a breakdown in each of the trend's months (the lamp's refund rate over the year), as chart data
-    (``trend_series``): the closed months from their stored audits (the newest revision's breakdown of this metric
-    by this dimension only, read out of the stored JSON in one query), the month in progress from the snapshot or
-    ``current_rows`` (its breakdown where the caller has it); ``known`` rows (the month a row page shows, looked up
-    beyond the stored rows) win. A month without an audit is a gap, and so is an audited month without the row (for
-    money, 0): a breakdown keeps the 20 rows that contribute most, so an absence says "not in this month's
-    breakdown", not zero. Unfiltered: the stored breakdowns are."""
+def row_months(definition: m.MetricDef, dimension: str, code: str, *, now: datetime | None = None,
+               current_rows: list[dict] | None = None, known: dict[date, dict] | None = None) -> list[MonthFigures]:
+    """One row of a breakdown in each of the trend's months (the lamp's refund rate over the year): the closed
+    months from their stored audits (the newest revision's breakdown of this metric by this dimension only, read out
+    of the stored JSON in one query), the month in progress from the snapshot or ``current_rows`` (its breakdown
+    where the caller has it); ``known`` rows (the month a row page shows, looked up beyond the stored rows) win. A
+    month without an audit has no value, and neither has an audited month without the row (for money, 0): a
+    breakdown keeps the 20 rows that contribute most, so an absence says "not in this month's breakdown", not zero.
+    Unfiltered: the stored breakdowns are."""
     now = now or timezone.now()
     months = trend_months(now)
     part = KeyTransform(dimension, KeyTransform(definition.key, "breakdowns"))
@@ -513,8 +513,13 @@ def row_trend(definition: m.MetricDef, dimension: str, code: str, language: str,
             row = (known or {}).get(month) or next((r for r in stored[month] if str(r.get("code")) == code), None)
             values[definition.key] = _from_row(definition, row, m.month_bounds(month, store_tz())[1])
         figures.append(MonthFigures(month=month, live=month == months[-1], values=values))
-    series = trend_series(figures, language, only=definition.key)[definition.key]
-    with override(language):  # a gap here is a month whose stored rows do not hold this one (e.g. no refund of it)
+    return figures
+
+
+def row_trend(figures: list[MonthFigures], key: str, language: str) -> dict:
+    """``row_months`` as chart data (``trend_series``); a gap says "not in this month's breakdown"."""
+    series = trend_series(figures, language, only=key)[key]
+    with override(language):
         series["noData"] = str(_("not in this month's breakdown"))
     return series
 

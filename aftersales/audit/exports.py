@@ -108,6 +108,18 @@ def trend_table(data: drilldown.Overview) -> Table:
     return Table(["month", "metric", "label", "unit", "value", "status"], rows)
 
 
+def row_trend_table(page: dict) -> Table:
+    """One breakdown row over the trend's months, as its chart draws it (money in minor units; no value: the row is
+    not in that month's breakdown)."""
+    key = page["key"]
+    rows = []
+    for figures in page["year"]:
+        value = figures.values.get(key)
+        rows.append([f"{figures.month:%Y-%m}", key, page["dimension"], page["code"],
+                     value.value if value else None, value.status if value else "no_data"])
+    return Table(["month", "metric", "dimension", "code", "value", "status"], rows)
+
+
 def row_table(page: dict) -> Table:
     """The refunds behind one breakdown row by reason (by SKU for a reason row); for another metric, the metric
     within the row by each other dimension."""

@@ -236,11 +236,12 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
                            "rows": breakdown_display(definition, other, other_rows, month, narrowed, language)})
     label = shown[0]["label"] if shown else code
     here = [definition.key, dimension, code]
-    trend = None
+    trend, year = None, []
     if not d.active_filters(filters):  # the stored breakdowns are unfiltered; under filters the chart is left out
-        trend = d.row_trend(definition, dimension, code, language,
+        year = d.row_months(definition, dimension, code,
                             current_rows=rows if month == d.trend_months()[-1] else None,
                             known={month: found} if found else None)
+        trend = d.row_trend(year, definition.key, language)
         trend["label"] = f"{label} · {definition.label}"
     return {
         "definition": definition, "key": definition.key, "label": definition.label, "dimension": dimension,
@@ -251,7 +252,9 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
         else [],
         "within": within,
-        "trend": {"id": "row-trend", "data": trend} if trend else None,
+        "trend": {"id": "row-trend", "data": trend} if trend else None, "year": year,
+        "trend_csv_url": reverse("dashboard-row", args=here) + query_string(filters, month=f"{month:%Y-%m}",
+                                                                            format="csv", table="trend"),
         "months": month_links(reverse("dashboard-row", args=here), month, filters, language),
         "unfiltered_url": reverse("dashboard-row", args=here) + query_string(m.Filters(), month=f"{month:%Y-%m}"),
         "cases_url": reverse("dashboard-cases", args=here) + query_string(filters, month=f"{month:%Y-%m}"),

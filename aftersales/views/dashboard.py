@@ -149,6 +149,10 @@ def row_find(request, key, dimension):
 def row(request, key, dimension, code):
     definition, form, filters, month = _row_request(request, key, dimension)
     page = pages.row_page(definition, dimension, code, month, filters, _language())
+    if _wants_csv(request) and request.GET.get("table") == "trend":
+        if not page["year"]:
+            raise Http404  # under filters there is no trend of a row to export
+        return exports.csv_response(exports.row_trend_table(page), f"{key}-{dimension}-{code}-trend.csv")
     if _wants_csv(request):
         return exports.csv_response(exports.row_table(page), f"{key}-{dimension}-{code}-{month:%Y-%m}.csv")
     return render(request, "aftersales/dashboard/row.html", {"form": form, "page": page})

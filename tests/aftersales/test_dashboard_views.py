@@ -231,17 +231,30 @@ def test_a_row_shows_its_own_twelve_months_from_the_stored_audits_newest_revisio
     assert links[9]["url"] == f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={before:%Y-%m}"
     assert client.get(links[9]["url"]).context["page"]["row"]["text"] == "15.00%"
 
+    exported = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}&format=csv"
+                          "&table=trend")
+    assert exported["Content-Disposition"] == 'attachment; filename="refund_rate_amount-sku-LAMP-01-trend.csv"'
+    lines = exported.content.decode().removeprefix(BOM).splitlines()
+    assert lines[0] == "month,metric,dimension,code,value,status"
+    assert lines[-4:] == [f"{mug_only:%Y-%m},refund_rate_amount,sku,LAMP-01,,no_data",
+                          f"{before:%Y-%m},refund_rate_amount,sku,LAMP-01,15.00,red",
+                          f"{store.month:%Y-%m},refund_rate_amount,sku,LAMP-01,40.00,red",
+                          f"{store.live:%Y-%m},refund_rate_amount,sku,LAMP-01,30.00,red"]
+    assert len(lines) == 13
+
     filtered = client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}&market=US")
     assert filtered.context["page"]["trend"] is None  # the stored breakdowns are unfiltered
     assert 'data-testid="row-trend-filtered"' in filtered.content.decode()
     assert "chart.umd.min.js" not in filtered.content.decode()
+    assert client.get(f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}&market=US"
+                      "&format=csv&table=trend").status_code == 404
     assert filtered.context["page"]["unfiltered_url"] == (
         f"/dashboard/metrics/refund_rate_amount/sku/LAMP-01/?month={month_of(store)}")
 
 
 def test_a_row_of_a_money_metric_is_zero_in_an_audited_month_without_it(store):
     definition = drilldown.m.metric("returnless_savings")
-    trend = drilldown.row_trend(definition, "market", "US", "en")
+    trend = drilldown.row_trend(drilldown.row_months(definition, "market", "US"), "returnless_savings", "en")
     assert trend["values"][-2] == 0.0  # audited, no item kept: nothing saved
     assert trend["values"][:-2] == [None] * 10
 
