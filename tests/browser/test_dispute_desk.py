@@ -132,6 +132,7 @@ def test_the_queue_countdowns_keep_counting_without_a_reload(live_server, browse
     desk.goto(f"{live_server.url}/desk/disputes/")
     cell = desk.locator(f'[data-dispute="{soon.pk}"] [data-testid="countdown"] time')
     expect(cell).to_have_text(re.compile(r"^(1|2)\W+hours?"))  # the server's rendering: 2 hours (or 1 h 59 min)
+    expect(cell).to_have_css("color", "rgb(220, 53, 69)")  # red, as its cell says: under 24 hours (not link blue)
     desk.clock.run_for(60 * 60 * 1000)
     expect(cell).to_have_text("1 hour")
     desk.screenshot(path=f"{output_path}/countdown-1-an-hour-later.png")
