@@ -28,7 +28,7 @@ from policies.choices import ReturnReason
 from policies.eligibility import Answers
 
 from .choices import CaseStatus
-from .models import ReturnCase
+from .models import ReturnCase, ReturnEvent
 from .selectors import shipping_options
 from .services import LineRequest, return_case_mark_received, return_case_submit
 
@@ -85,7 +85,7 @@ def demo_open_returns(*, now: datetime | None = None) -> list[ReturnCase]:
 def _dated(events, when: datetime) -> None:
     """Give the steps of one moment that moment (a second apart, in their order)."""
     for offset, event in enumerate(events.order_by("pk")):
-        type(event).objects.filter(pk=event.pk).update(at=when + timedelta(seconds=offset))
+        ReturnEvent.objects.filter(pk=event.pk).update(at=when + timedelta(seconds=offset))
 
 
 def _file(planned: Planned, token: str, when: datetime) -> ReturnCase | None:

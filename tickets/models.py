@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Customer, Order
@@ -189,8 +190,6 @@ class Message(models.Model):
         """Handed to the provider ``UNCONFIRMED_AFTER`` ago with no answer recorded: the worker stopped while the
         provider was called, so whether the customer got it is unknown, and an agent decides (send it again, or
         mark it sent: ``message_send_again``, ``message_mark_sent``)."""
-        from django.utils import timezone
-
         since = self.sending_at or self.created_at
         return (self.delivery == Delivery.SENDING and since is not None
                 and since < timezone.now() - UNCONFIRMED_AFTER)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from aftersales.models import Customer, Order
 
@@ -51,7 +52,6 @@ class QueueFilters:
 def ticket_queue(filters: QueueFilters, *, user=None, now=None):
     """The desk's list: one query for the rows with customer, order and assignee, whatever the page size."""
     from django.db.models import Case, IntegerField, Value, When
-    from django.utils import timezone
 
     now = now or timezone.now()
     tickets = (Ticket.objects.select_related("customer", "order", "assignee").only(*QUEUE_COLUMNS)
@@ -112,8 +112,6 @@ def undelivered(tickets, *, now):
 
 def undelivered_count(*, now=None) -> int:
     """How many live tickets wait on a reply that did not get through (the badge on the queue's view)."""
-    from django.utils import timezone
-
     live = Ticket.objects.filter(merged_into__isnull=True, status__in=LIVE_STATUSES)
     return undelivered(live, now=now or timezone.now()).count()
 

@@ -45,6 +45,7 @@ from aftersales.models.audit import AuditAlert
 from . import metrics as m
 from . import selectors
 from .display import babel_locale, chart_number
+from .services import BREAKDOWN_ROWS
 
 TREND_MONTHS = 12
 FILTER_DIMENSIONS = ("market", "channel", "provider")
@@ -220,8 +221,7 @@ def stored_values(audit: MonthlyAudit, filters: m.Filters) -> dict[str, m.Metric
             rows = (audit.breakdowns.get(definition.key) or {}).get(dimension)
             if rows is None:
                 return None
-            row = next((r for r in rows if str(r.get("code")) == code), None)
-            values[definition.key] = _from_row(definition, row, audit.period_end)
+            values[definition.key] = _from_row(definition, _row_of(rows, code), audit.period_end)
     return values
 
 
@@ -475,17 +475,19 @@ def breakdown_row(key: str, dimension: str, code: str, month: date, filters: m.F
     when it is there; else, when those rows may have been cut (a breakdown keeps the ``BREAKDOWN_ROWS`` that
     contribute most), from the whole breakdown computed now, so that a row outside the largest is shown with its
     numbers instead of "no data". None: the row has nothing this month."""
-    from .services import BREAKDOWN_ROWS
-
     now = now or timezone.now()
     rows = breakdown_rows(key, dimension, month, filters, now=now) if rows is None else rows
-    found = next((row for row in rows if str(row.get("code")) == code), None)
+    found = _row_of(rows, code)
     if found is not None or len(rows) < BREAKDOWN_ROWS:
         return found
     start, end = m.month_bounds(month, store_tz())
-    whole = m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters,
-                        limit=ROWS_UNLIMITED)
-    return next((row for row in whole if str(row.get("code")) == code), None)
+    return _row_of(m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters,
+                               limit=ROWS_UNLIMITED), code)
+
+
+def _row_of(rows: list[dict], code: str) -> dict | None:
+    """The row of ``code`` in a breakdown (stored codes may be numbers: an agent's id)."""
+    return next((row for row in rows if str(row.get("code")) == code), None)
 
 
 def row_months(definition: m.MetricDef, dimension: str, code: str, *, now: datetime | None = None,
@@ -510,7 +512,7 @@ def row_months(definition: m.MetricDef, dimension: str, code: str, *, now: datet
     for month in months:
         values = {}
         if month in stored:
-            row = (known or {}).get(month) or next((r for r in stored[month] if str(r.get("code")) == code), None)
+            row = (known or {}).get(month) or _row_of(stored[month], code)
             values[definition.key] = _from_row(definition, row, m.month_bounds(month, store_tz())[1])
         figures.append(MonthFigures(month=month, live=month == months[-1], values=values))
     return figures
@@ -535,8 +537,6 @@ def breakdown_rows(key: str, dimension: str, month: date, filters: m.Filters, *,
                  else snapshot or live_snapshot(month, now))
         if audit is not None:
             return list((audit.breakdowns.get(key) or {}).get(dimension) or [])
-    from .services import BREAKDOWN_ROWS
-
     start, end = m.month_bounds(month, store_tz())
     return m.breakdown(key=key, dimension=dimension, start=start, end=min(end, now), filters=filters,
                        limit=BREAKDOWN_ROWS)  # as many as a stored breakdown keeps
