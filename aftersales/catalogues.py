@@ -9,6 +9,7 @@ lists every missing, empty, fuzzy or placeholder-mismatched entry (the translati
 
 from __future__ import annotations
 
+import ast
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,21 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3), "npgettext_lazy": ((1, "c"), 2, 3),
 }
+
+
+TRANSLATION_MODULE = "django.utils.translation"
+
+
+def keywords_of(source: str) -> dict:
+    """The marking functions of one Python file: Django's names, plus any name a translation function is
+    imported under there (``gettext_lazy as _lazy``), so an alias never hides its strings from the catalogue."""
+    found = dict(KEYWORDS)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == TRANSLATION_MODULE:
+            for name in node.names:
+                if name.asname and name.name in KEYWORDS:
+                    found[name.asname] = KEYWORDS[name.name]
+    return found
 
 
 @dataclass(frozen=True)
@@ -72,15 +88,18 @@ def extract_template(base: Path | None = None) -> Catalog:
     template = Catalog(domain=DOMAIN, project="aftersales", fuzzy=False)
     for path in _source_files(base):
         source = path.read_text(encoding="utf-8")
+        keywords = KEYWORDS
         if path.suffix in TEMPLATE_SUFFIXES:
             if "{%" not in source:
                 continue
             # templatize blanks out markup but keeps its indentation, which Python's tokenizer rejects;
             # its strings are single-line reprs, so dropping leading blanks loses nothing.
             source = "\n".join(line.lstrip() for line in templatize(source, origin=str(path)).splitlines())
+        else:
+            keywords = keywords_of(source)
         relative = str(path.relative_to(base))
         for lineno, message, comments, context in extract(
-            "python", io.BytesIO(source.encode("utf-8")), keywords=KEYWORDS,
+            "python", io.BytesIO(source.encode("utf-8")), keywords=keywords,
             comment_tags=("Translators:",), options={"encoding": "utf-8"},
         ):
             template.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)

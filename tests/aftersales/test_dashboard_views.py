@@ -278,6 +278,11 @@ def test_a_sku_outside_the_stored_largest_rows_opens_with_its_own_numbers(client
     content = by_sku.content.decode()
     assert "The 20 rows that contribute most are shown." in content
     assert 'action="/dashboard/metrics/refund_rate_amount/sku/"' in content
+    german = client.get(f"/dashboard/metrics/refund_rate_amount/?month={m}&dimension=sku",
+                        HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'data-testid="row-open">Öffnen</button>' in german  # the verb, not the state ("Offen")
+    assert '<th class="text-end">Umsatz</th>' in german  # the table's headings are German too
+    assert ">Sales<" not in german
     found = client.get(f"/dashboard/metrics/refund_rate_amount/sku/?month={m}&code=+SKU-00+&market=US")
     assert found.status_code == 302
     assert found["Location"] == f"/dashboard/metrics/refund_rate_amount/sku/SKU-00/?market=US&month={m}"

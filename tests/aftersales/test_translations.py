@@ -69,3 +69,30 @@ def test_extraction_finds_template_and_python_strings():
     assert "Log in to the desk" in ids  # templates/registration/login.html
     assert "Can use the agent desk" in ids  # aftersales/models.py
     assert "Find your %(store)s order to see its tracking, return an item or talk to us." in ids  # blocktranslate
+
+
+def test_extraction_follows_a_translation_function_imported_under_another_name(tmp_path):
+    """``gettext_lazy as _lazy`` once hid eleven table headings of the dashboard ("Sales", "Orders paid", …)
+    from every catalogue: the check passed and German managers read English."""
+    (tmp_path / "aftersales").mkdir()
+    (tmp_path / "aftersales" / "labels.py").write_text(
+        "from django.utils.translation import gettext_lazy as _lazy, ngettext as n_\n"
+        "from other.module import gettext_lazy as _nothing\n"
+        "LABEL = _lazy('Net sales')\n"
+        "COUNT = n_('%(n)s parcel', '%(n)s parcels', 2)\n"
+        "OTHER = _nothing('Not a translation')\n", encoding="utf-8")
+    ids = {message.id for message in catalogues.extract_template(tmp_path) if message.id}
+    assert ids == {"Net sales", ("%(n)s parcel", "%(n)s parcels")}
+
+
+def test_the_dashboards_table_headings_are_in_the_catalogue():
+    from django.utils import translation
+
+    from aftersales.audit import display
+    from aftersales.audit import metrics as m
+
+    ids = {message.id for message in catalogues.extract_template() if message.id}
+    for first, second in display.PART_LABELS.values():
+        assert {str(first), str(second)} - {""} <= ids
+    with translation.override("de"):
+        assert display.part_labels(m.metric("refund_rate_amount")) == ("Erstattet", "Umsatz")
