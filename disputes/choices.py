@@ -109,3 +109,26 @@ class DocumentKind(models.TextChoices):
 class DocumentSource(models.TextChoices):
     GENERATED = "generated", _("Generated from the desk's records")
     UPLOADED = "uploaded", _("Uploaded by an agent")
+
+
+# What each row type of a dispute's timeline means, as the desk names it; a type not listed shows as sent.
+EVENT_LABELS = {
+    "charge.dispute.created": _("Opened at Stripe"),
+    "charge.dispute.updated": _("Updated at Stripe"),
+    "charge.dispute.closed": _("Closed at Stripe"),
+    "charge.dispute.funds_withdrawn": _("Funds withdrawn by Stripe"),
+    "charge.dispute.funds_reinstated": _("Funds reinstated by Stripe"),
+    "CUSTOMER.DISPUTE.CREATED": _("Opened at PayPal"),
+    "CUSTOMER.DISPUTE.UPDATED": _("Updated at PayPal"),
+    "CUSTOMER.DISPUTE.RESOLVED": _("Resolved at PayPal"),
+    "disputes_sync": _("Found by the daily check with the provider"),
+    "evidence.document_added": _("Document attached"),
+    "evidence.updated": _("Text evidence edited"),
+    "response.staged": _("Evidence staged at Stripe"),
+    "response.stage_failed": _("Staging the evidence failed"),
+    "response.submitted": _("Response submitted"),
+    "response.failed": _("Submitting the response failed"),
+    "response.accepted": _("Dispute accepted"),
+    "response.offer_made": _("Offer made to the customer"),
+    "response.message_sent": _("Message sent to the customer"),
+}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     CLOSED_STATUSES,
+    EVENT_LABELS,
     OPEN_STATUSES,
     DisputeOutcome,
     DisputeProvider,
@@ -137,6 +138,19 @@ class DisputeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.provider_event_id}".strip()
+
+    @property
+    def label(self) -> str:
+        """The row's type in the reader's language (the provider's own name for a type this app does not know)."""
+        return str(EVENT_LABELS.get(self.type, self.type))
+
+    @property
+    def status_change(self) -> tuple[str, str] | None:
+        """(from, to) in words when this row moved the dispute, else ``None``."""
+        if not self.from_status or self.from_status == self.to_status:
+            return None
+        return (DisputeStatus(self.from_status).label if self.from_status in DisputeStatus.values else self.from_status,
+                DisputeStatus(self.to_status).label if self.to_status in DisputeStatus.values else self.to_status)
 
 
 class DisputeAlert(models.Model):

@@ -76,6 +76,45 @@ def test_the_dispute_page_and_the_ticket_sidebar_link(agent):
     assert f'href="/desk/disputes/{item.pk}/" data-testid="open-dispute"' in sidebar
 
 
+def test_the_timeline_says_what_happened_in_the_readers_language(agent):
+    from disputes.models import DisputeEvent
+
+    item = dispute(status="under_review")
+    now = timezone.now()
+    for type_, before, after in [("charge.dispute.created", "", "needs_response"),
+                                 ("response.submitted", "needs_response", "under_review"),
+                                 ("charge.dispute.something_new", "under_review", "under_review")]:
+        DisputeEvent.objects.create(dispute=item, type=type_, occurred_at=now, from_status=before, to_status=after)
+    page = agent.get(f"/desk/disputes/{item.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    labels = [line.split('data-testid="event-label">')[1].split("<")[0]
+              for line in page.split("<li") if 'data-testid="event-label"' in line]
+    assert labels == ["Bei Stripe eröffnet", "Antwort eingereicht", "charge.dispute.something_new"]
+    assert page.count('data-testid="event-status"') == 1  # only the row that moved the dispute
+    assert 'data-testid="event-status">Antwort erforderlich → In Prüfung</span>' in page
+    assert 'title="charge.dispute.created"' in page  # the provider's own name stays at hand
+
+
+def test_every_timeline_row_this_app_writes_has_a_name():
+    import ast
+    from pathlib import Path
+
+    from disputes.choices import EVENT_LABELS
+    from disputes.integrations import PAYPAL_DISPUTE_EVENTS, STRIPE_DISPUTE_EVENTS
+    from disputes.sync import SYNC_EVENT_TYPE
+
+    written = {*STRIPE_DISPUTE_EVENTS, *PAYPAL_DISPUTE_EVENTS, SYNC_EVENT_TYPE}
+    for path in Path("disputes").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            if getattr(node.func, "id", None) == "_record" and isinstance(node.args[1], ast.Constant):
+                written.add(node.args[1].value)
+            written.update(k.value.value for k in node.keywords
+                           if k.arg == "type" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str))
+    assert len(written) >= 17
+    assert written - set(EVENT_LABELS) == set()
+
+
 # -- the packet review page ----------------------------------------------------------------------------------------
 
 def review_urls(item, document_pk=0):
@@ -123,6 +162,8 @@ def test_the_review_page_shows_score_missing_documents_text_and_related_links(ag
     assert f'href="/desk/tickets/{ticket.number}/" data-testid="related-ticket"' in page
     assert 'value="DHL"' in page  # the text evidence form shows what will be sent
     assert f'href="/desk/returns/{case.pk}/" data-testid="related-return">{case.rma}</a>' in page
+    french = agent.get(f"/desk/disputes/{item.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert french.count('rel="noopener">Ouvrir</a>') == 4  # open the document: the verb, not "Ouverte"
 
 
 def test_the_review_page_costs_the_same_for_a_short_or_a_long_packet(agent, agent_user):
