@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, list_currencies
 
+from aftersales.places import babel_locale
+
 # ISO 4217 minor-unit exponents that are not 2. Every other known code has 2.
 _EXPONENTS = {
     # none
@@ -62,10 +64,7 @@ def from_minor(amount_minor: int, currency: str) -> Decimal:
 
 def format_money(amount_minor: int, currency: str, locale: str = "en") -> str:
     """Shown in the viewer's locale: ``format_money(123456, "EUR", "de")`` → ``'1.234,56 €'``."""
-    babel_locale = locale.replace("-", "_")
-    if babel_locale.lower() == "zh_hans":
-        babel_locale = "zh_Hans_CN"
-    return format_currency(from_minor(amount_minor, currency), currency, locale=babel_locale,
+    return format_currency(from_minor(amount_minor, currency), currency, locale=babel_locale(locale),
                            currency_digits=True)
 
 

@@ -15,16 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from aftersales.money import format_money, from_minor
+from aftersales.places import babel_locale
 
 from . import metrics as m
 
 DIMENSION_LABELS = {"sku": _lazy("SKU"), "reason": _lazy("Reason"), "market": _lazy("Market"),
                     "channel": _lazy("Channel"), "provider": _lazy("Payment provider"), "agent": _lazy("Agent")}
-
-
-def babel_locale(language: str) -> str:
-    code = (language or "en").replace("-", "_")
-    return "zh_Hans_CN" if code.lower() == "zh_hans" else code
 
 
 def format_value(value, unit: str, language: str) -> str:

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from aftersales.choices import OrderSource, PaymentProvider
 from aftersales.models import Market, MonthlyAudit, Refund
 from aftersales.models.audit import AuditAlert
+from aftersales.places import market_name
 
 from . import metrics as m
 from . import selectors
@@ -92,7 +93,8 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
 
         channels += [(code, channel_label(code)) for code in CHANNELS]
     return {
-        "market": [(market.code, market.name) for market in Market.objects.order_by("code").only("code", "name")],
+        "market": [(market.code, market_name(market.name))
+                   for market in Market.objects.order_by("code").only("code", "name")],
         "channel": channels,
         "provider": [(code, str(label)) for code, label in PaymentProvider.choices],
     }

@@ -21,6 +21,7 @@ from aftersales.choices import (
     ProductCategory,
     ShipmentStatus,
 )
+from aftersales.places import market_name
 
 
 class Market(models.Model):
@@ -41,6 +42,11 @@ class Market(models.Model):
 
     def __str__(self):
         return f"{self.code} · {self.name}"
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language where it is a country's own name (``places.market_name``)."""
+        return market_name(self.name)
 
 
 class Customer(models.Model):

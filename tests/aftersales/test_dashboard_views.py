@@ -313,6 +313,27 @@ def test_a_market_row_breaks_the_metric_down_within_it(client, manager_user, sto
     assert [(r["code"], r["refunds"]) for r in page["reasons"]] == [("defective", 1), ("Scratched", 1)]
 
 
+def test_a_market_named_after_a_country_is_that_country_in_the_managers_language(client, manager_user, store):
+    from aftersales.models import Market
+
+    Market.objects.create(code="EU-W", name="EU warehouse", countries=["NL"], currency="EUR", languages=["en"],
+                          legal_profile="EU")  # a name of the store's own: shown as written
+    client.force_login(manager_user)
+    m = month_of(store)
+    stored = MonthlyAudit.objects.get(month=store.month).breakdowns["refund_rate_count"]["market"]
+    assert [row["label"] for row in stored] == ["United States"]  # the audit keeps the name as it was
+    for language, name in [("de", "Vereinigte Staaten"), ("fr", "États-Unis"), ("zh-hans", "美国"),
+                           ("en", "United States")]:
+        page = client.get(f"/dashboard/metrics/refund_rate_count/?month={m}&dimension=market",
+                          HTTP_ACCEPT_LANGUAGE=language)
+        assert [row["label"] for row in page.context["page"]["rows"]] == [name], language
+        content = page.content.decode()
+        assert f'<option value="US">{name}</option>' in content  # the market filter
+        assert '<option value="EU-W">EU warehouse</option>' in content
+        row = client.get(f"/dashboard/metrics/refund_rate_count/market/US/?month={m}", HTTP_ACCEPT_LANGUAGE=language)
+        assert row.context["page"]["row_label"] == name, language
+
+
 def test_a_row_of_another_metric_breaks_it_down_within_the_row_and_exports_that(client, manager_user, store):
     client.force_login(manager_user)
     m = month_of(store)

@@ -35,7 +35,7 @@ def test_page_in_german_with_meta_canonical_and_alternates(client, german_policy
     response = client.get("/de/policies/de/returns/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Rückgabe · Germany · Demo Store</title>" in html
+    assert "<title>Rückgabe · Deutschland · Demo Store</title>" in html  # the market "Germany", in German
     assert '<meta name="description" content="Rückgabe innerhalb von 30 Tagen.">' in html
     assert '<link rel="canonical" href="http://testserver/de/policies/de/returns/">' in html
     hreflangs = re.findall(r'hreflang="([^"]+)" href="([^"]+)"', html)
@@ -68,7 +68,7 @@ def test_us_page_has_no_withdrawal_form(client):
 
 def test_untranslated_text_falls_back_to_english(client, german_policy):
     html = client.get("/fr/policies/de/returns/").content.decode()
-    assert "<title>Returns · Germany · Demo Store</title>" in html
+    assert "<title>Returns · Allemagne · Demo Store</title>" in html  # the page's own words are French
 
 
 def test_scheduled_change_shows_a_banner_with_a_readable_diff(client, german_policy):

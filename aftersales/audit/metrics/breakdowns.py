@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from aftersales.choices import OrderSource, PaymentProvider, RefundCause
 from aftersales.models import Market, Product
+from aftersales.places import market_name
 
 from .definitions import OTHER_REASONS, REFUND_SIDE, TICKET_MEASURES, Filters, metric
 from .groups import (
@@ -177,7 +178,8 @@ def _labels(key: str, dimension: str, codes: list[str]) -> dict[str, str]:
         return {sku: f"{sku} · {name}" for sku, name in Product.objects.filter(sku__in=codes)
                 .values_list("sku", "name")}
     if dimension == "market":
-        return dict(Market.objects.filter(code__in=codes).values_list("code", "name"))
+        return {code: market_name(name) for code, name in Market.objects.filter(code__in=codes)
+                .values_list("code", "name")}
     if dimension == "provider":
         return {code: str(PaymentProvider(code).label) for code in codes if code in PaymentProvider.values}
     if dimension == "agent":
@@ -205,7 +207,8 @@ def _labels(key: str, dimension: str, codes: list[str]) -> dict[str, str]:
 
 
 # Codes whose labels are the product's own words (translated), not data: a stored row's label is in the language
-# it was computed in, so it is named again in the active one. SKUs, markets and agents are data and stay.
+# it was computed in, so it is named again in the active one. SKUs and agents are data and stay; a market named
+# after a country is that country in the active language (``places.market_name``), its own name otherwise.
 TRANSLATED_DIMENSIONS = ("reason", "channel", "provider")
 
 
@@ -217,6 +220,8 @@ def row_label(key: str, dimension: str, row: dict) -> str:
         return gettext("(none)")
     if dimension in TRANSLATED_DIMENSIONS:
         return _labels(key, dimension, [code]).get(code) or row.get("label") or code
+    if dimension == "market":
+        return market_name(row.get("label") or code)
     return row.get("label") or code
 
 
