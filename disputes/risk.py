@@ -44,11 +44,13 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -344,7 +346,11 @@ def open_risk_alerts(*, limit: int = 20):
 
 
 def recent_risk_alerts(*, limit: int = 50):
-    return list(RiskAlert.objects.select_related("acknowledged_by").order_by("-recorded_at", "-id")[:limit])
+    """The newest alerts, each with its ``title``: the sentence its e-mail had, in the active language."""
+    alerts = list(RiskAlert.objects.select_related("acknowledged_by").order_by("-recorded_at", "-id")[:limit])
+    for alert in alerts:
+        alert.title = risk_alert_subject(alert)
+    return alerts
 
 
 def risk_alert_subject(alert: RiskAlert) -> str:
@@ -353,5 +359,14 @@ def risk_alert_subject(alert: RiskAlert) -> str:
         if alert.level == "red":
             return gettext("Red line: %(n)s PayPal disputes lost in a row") % {"n": alert.value}
         return gettext("Warning: %(n)s PayPal disputes lost in a row") % {"n": alert.value}
+    line = next((line.label for line in RATE_LINES if line.key == alert.level), alert.detail.get("line", ""))
     return gettext("%(provider)s dispute rate %(rate)s in %(month)s is over the %(line)s line") % {
-        "provider": provider, "rate": alert.value, "month": alert.period, "line": alert.detail.get("line", "")}
+        "provider": provider, "rate": _rate_text(alert.value), "month": alert.period, "line": line}
+
+
+def _rate_text(value: str) -> str:
+    """A stored rate ("1.50%") written as the reader writes numbers ("1,50%" in French)."""
+    try:
+        return number_format(Decimal(value.removesuffix("%")), 2) + "%"
+    except (InvalidOperation, ValueError):
+        return value

@@ -403,6 +403,22 @@ def test_open_alerts_are_banners_until_acknowledged_once(client, manager_user, a
 
 
 @pytest.mark.django_db
+def test_the_risk_page_lists_each_alert_as_the_sentence_its_email_had_in_the_readers_language(
+        client, manager_user, managers):
+    _november_and_december()
+    _two_paypal_losses()
+    risk_check(now=NOW)
+    client.force_login(manager_user)
+    page = client.get("/desk/disputes/risk/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    titles = [cell.split("<")[0] for cell in page.split('data-testid="alert-title">')[1:]]
+    assert len(titles) == RiskAlert.objects.count() == 6
+    assert "Avertissement : 2 litiges PayPal perdus d’affilée" in titles
+    assert ("Taux de litiges Stripe de 1,50% en 2026-11, au-delà du seuil Visa VAMP (marchand excessif)"
+            in titles)  # the line named in French, the rate written as in French
+    assert not [title for title in titles if "after-win" in title or "_" in title]  # no internal keys
+
+
+@pytest.mark.django_db
 def test_open_alerts_for_the_dashboard(managers, django_assert_num_queries):
     _two_paypal_losses()
     risk_check(now=NOW)
