@@ -249,6 +249,7 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         "parts": part_labels(definition), "row": shown[0] if shown else None, "month": month,
         "month_label": month_label(month, language), "refund_side": refund_side,
         "sub_label": DIMENSION_LABELS[d.sub_dimension(dimension)],
+        "sub_heading": _("Refunds by SKU") if d.sub_dimension(dimension) == "sku" else _("Refunds by reason"),
         "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
         else [],
         "within": within,

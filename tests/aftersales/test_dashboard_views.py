@@ -180,6 +180,8 @@ def test_refund_rate_by_sku_then_the_lamp_then_its_reasons_then_its_return_cases
 
     lamp = client.get(lamp_url).context["page"]
     assert lamp["row"]["text"] == "40.00%"
+    french = client.get(lamp_url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<h2 class="h5 mb-0">Remboursements par motif</h2>' in french  # one sentence, not "par Motif"
     assert (lamp["row"]["numerator_text"], lamp["row"]["denominator_text"]) == ("$60.00", "$150.00")
     # The lamp's 60.00: 50.00 through the return case, and its half of the 20.00 goodwill refund of order C.
     assert [(r["code"], r["label"], r["refunds"], r["amount_minor"], r["share_text"]) for r in lamp["reasons"]] == [
