@@ -21,9 +21,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo --port $(PORT)
 
+# One test process per core (pytest-xdist; tests/settings.py gives each its own database, Redis database and
+# files). Tests are handed out in collection order, so each process runs its transactional tests last, as
+# pytest-django orders them. TEST_PROCESSES=0 runs everything in this process.
+TEST_PROCESSES ?= auto
+
 test: $(STAMP)
 	DEBUG=false $(PY) manage.py catalogues compile --settings=tests.settings
-	DEBUG=false $(PY) -m pytest $(PYTEST_ARGS)
+	DEBUG=false $(PY) -m pytest -n $(TEST_PROCESSES) --dist load $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	DEBUG=false $(PY) -m pytest -m perf -s tests/perf $(PYTEST_ARGS); rc=$$?; \

@@ -15,7 +15,28 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DASHBOARD_LIVE_SECONDS", "0")
 os.environ.setdefault("VAR_DIR", os.path.join(tempfile.gettempdir(), f"aftersales-test-{os.getuid()}"))
 
-from aftersales.settings import *  # noqa: F403
+
+def _own_redis_database(url: str, offset: int) -> str:
+    """``redis://host:port/N`` → ``…/N+offset`` (no database in the URL is database 0)."""
+    base, _, db = url.rstrip("/").rpartition("/")
+    if not db.isdigit():  # redis://host:port
+        return f"{url.rstrip('/')}/{offset}"
+    return f"{base}/{int(db) + offset}"
+
+
+# `make test` runs one pytest-xdist worker per core. Each worker gets its own files (SQLite database, embedded
+# broker, file cache) and its own Redis database, so one worker's Celery processes never take another's tasks and
+# no cache is shared; pytest-django gives each its own test database. The environment is changed, not only the
+# settings, so the worker, web and demo processes a test starts see the same. Done once per worker: a process a
+# test starts inherits the changed environment and imports these settings again.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("TESTS_ISOLATED_FOR") != _worker:
+    os.environ["VAR_DIR"] = os.path.join(os.environ["VAR_DIR"], _worker)
+    if os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = _own_redis_database(os.environ["REDIS_URL"], int(_worker[2:]))
+    os.environ["TESTS_ISOLATED_FOR"] = _worker
+
+from aftersales.settings import *  # noqa: E402, F403  (after the environment above is set)
 
 # The test client speaks plain http; HTTPS redirects are checked by `check --deploy` instead.
 SECURE_SSL_REDIRECT = False

@@ -272,7 +272,7 @@ def test_queue_rows_name_the_assignee_and_show_the_tags_legibly(agent, agent_use
     new_ticket("email", assignee=agent_user, tags=["vip", "demo"])
     page = agent.get("/desk/tickets/").content.decode()
     row = page[page.index('data-ticket="'):]
-    assert "<td>Alex</td>" in row  # the agent's name, as the header shows it, not the login
+    assert '<td class="text-nowrap">Alex</td>' in row  # the agent's name, as the header shows it, not the login
     tags = re.findall(r'<span class="([^"]+)" data-testid="tag">([^<]+)</span>', row)
     assert [text for _, text in tags] == ["vip", "demo"]
     assert all("text-info-emphasis" in classes for classes, _ in tags)  # dark text on a light pill, not white on white
