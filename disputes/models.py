@@ -149,8 +149,8 @@ class DisputeEvent(models.Model):
         """(from, to) in words when this row moved the dispute, else ``None``."""
         if not self.from_status or self.from_status == self.to_status:
             return None
-        return (DisputeStatus(self.from_status).label if self.from_status in DisputeStatus.values else self.from_status,
-                DisputeStatus(self.to_status).label if self.to_status in DisputeStatus.values else self.to_status)
+        words = dict(DisputeStatus.choices)
+        return str(words.get(self.from_status, self.from_status)), str(words.get(self.to_status, self.to_status))
 
 
 class DisputeAlert(models.Model):

@@ -225,6 +225,7 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
     found = d.breakdown_row(definition.key, dimension, code, month, filters, rows=rows)
     shown = breakdown_display(definition, dimension, [found] if found else [], month, filters, language)
     refund_side = definition.key in d.REFUND_METRICS
+    sub = d.sub_dimension(dimension)  # what a refund row is split by next
     within = []
     if not refund_side and dimension in d.FILTER_DIMENSIONS and d.filter_applies(definition, dimension, code):
         narrowed = d.with_filter(filters, dimension, code)
@@ -248,8 +249,8 @@ def row_page(definition: m.MetricDef, dimension: str, code: str, month: date, fi
         "dimension_label": DIMENSION_LABELS.get(dimension, dimension), "code": code, "row_label": label,
         "parts": part_labels(definition), "row": shown[0] if shown else None, "month": month,
         "month_label": month_label(month, language), "refund_side": refund_side,
-        "sub_label": DIMENSION_LABELS[d.sub_dimension(dimension)],
-        "sub_heading": _("Refunds by SKU") if d.sub_dimension(dimension) == "sku" else _("Refunds by reason"),
+        "sub_label": DIMENSION_LABELS[sub],
+        "sub_heading": _("Refunds by SKU") if sub == "sku" else _("Refunds by reason"),
         "reasons": refund_parts_display(definition, dimension, code, month, filters, language) if refund_side
         else [],
         "within": within,
