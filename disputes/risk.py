@@ -31,7 +31,9 @@ Our payments do not say which card network they ran on (and PayPal wallets are n
 each provider's rate is compared with every line. A line is *crossed* when the rate is at or over its ratio:
 the alert is an early warning, raised on the ratio alone, because acquirers act on the ratio well before a
 store reaches the networks' minimum counts; the page shows whether the minimum count is met too. A month
-without settled transactions has no rate (``None``) and crosses nothing.
+without settled transactions has no rate (``None``) and crosses nothing. The month to date is alerted on only
+once it has a base (``judged_to_date``: a week gone and 20 settled transactions of the provider), as the audit's
+month to date is; the page shows its rate from the first day.
 
 **PayPal loss run**: the number of the newest decided PayPal disputes (by ``closed_at``, then id) that are lost,
 i.e. the lost ones decided after the newest win. A win resets it to 0; accepted or undecided ones neither count
@@ -95,6 +97,9 @@ RATE_LINES: tuple[RateLine, ...] = (
     RateLine(MASTERCARD_HECM, _("Mastercard HECM (high excessive chargeback merchant)"), 300, 300, date(2019, 10, 1),
              ECP_SOURCE),
 )
+
+TO_DATE_MIN_DAYS = 7  # days of the month gone before the month to date is alerted on (``judged_to_date``)
+TO_DATE_MIN_SETTLED = 20  # and the provider's settled transactions in it
 
 PAYPAL_LOSS_WARNING_DEFAULT = 2
 PAYPAL_LOSS_RED_DEFAULT = 3
@@ -329,6 +334,18 @@ def paypal_loss_run() -> LossRun:
         closed_at, pk = last_win
         losses = losses.filter(Q(closed_at__gt=closed_at) | Q(closed_at=closed_at, id__gt=pk))
     return LossRun(losses.aggregate(n=Count("id"))["n"], last_win[1] if last_win else 0, warning, red)
+
+
+def judged_to_date(row: MonthRate, now: datetime | None = None) -> bool:
+    """Whether a month's rate has a base to be alerted on: a closed month always; the month to date once
+    ``TO_DATE_MIN_DAYS`` days of it have gone and the provider has ``TO_DATE_MIN_SETTLED`` settled transactions in it.
+    Early in a month a dispute opened against last month's sales meets a handful of this month's: two disputes on
+    the 2nd over five payments read 40 %, which says nothing about the store. The same wait as the audit's month
+    to date (``aftersales.audit.services.ON_COURSE_MIN_DAYS`` / ``ON_COURSE_MIN_COUNT``)."""
+    if not row.to_date:
+        return True
+    today = (now or timezone.now()).astimezone(_store_zone()).date()
+    return today.day - 1 >= TO_DATE_MIN_DAYS and row.settled >= TO_DATE_MIN_SETTLED
 
 
 def month_window(now: datetime | None = None) -> list[date]:

@@ -4,7 +4,8 @@
 it reads the numbers of ``disputes.risk`` and records one alert for each line crossed —
 
 * a provider's dispute rate at or over a card-network line in the previous (closed) month or the current month
-  to date: one alert per provider, month and line, whether it was first seen mid-month or after the month closed;
+  to date (once it has a base: ``risk.judged_to_date``): one alert per provider, month and line, whether it was
+  first seen mid-month or after the month closed;
 * the PayPal loss run at the warning or the red line: one alert per run (named after the win it follows)
   and level, so a run that reaches 3 after 2 gets the red alert too, and a new run after a win alerts again.
 
@@ -41,7 +42,7 @@ def risk_check(*, now: datetime | None = None) -> dict[str, int]:
     due: list[dict] = []
     window = risk.month_window(now)
     for row in risk.dispute_rates(months=2, now=now):
-        if row.month not in window:
+        if row.month not in window or not risk.judged_to_date(row, now):
             continue
         for check in row.crossed:
             due.append({"kind": RiskAlert.Kind.DISPUTE_RATE, "provider": row.provider,

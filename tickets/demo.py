@@ -5,15 +5,16 @@ twelve months show first response, answered within 2 h, repeat complaints and CS
 the refund rates, instead of "no data".
 
 Deterministic: one ``random.Random(seed)`` walks the demo orders in time order, so two builds of the same store
-give the same tickets and the same numbers; the months are the demo store's (every time before the start of the
-month after its last order, and before now). What it makes, and why it reads like a store's year:
+give the same tickets and the same numbers; the time is the demo store's (before the end of the day of its last
+order, and before now: its whole months and the month in progress). What it makes, and why it reads like a store's
+year:
 
 * about one order in ten has a conversation, and most refunded ones do: a refund's cause gives the complaint
   ("Damaged or defective" for the lamp and damaged returns, "Order not received" for lost parcels, none for a
   change of mind); other orders ask where their parcel is, some as a late-delivery complaint;
 * the customer writes on a channel they have (email, WhatsApp, Messenger) or in the portal's web chat, in their
   own language, at any hour; an agent (or the manager) answers after a number of business minutes of the support
-  calendar (the "Default" SLA policy), slower on Messenger and in the busy last month;
+  calendar (the "Default" SLA policy), slower on Messenger and in the busy last closed month;
 * some complaints come back within days about the same order on another channel: repeat complaints, more of
   them for the lamp and in the last closed month;
 * solved tickets are closed four days later; about a third of them get a CSAT answer, better after a fast reply.
@@ -148,11 +149,13 @@ class _Builder:
         self.numbers: set[str] = set()
 
     def build(self, orders) -> None:
-        last = orders.last().placed_at.astimezone(zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE))
-        following = (last.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0,
-                                                                         microsecond=0)
-        self.end = min(following, self.now)
-        self.last_month = last.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        tz = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
+        last = orders.last().placed_at.astimezone(tz)
+        following = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
+        self.end = min(following, self.now)  # the end of the demo store's data: the day after its last order
+        end = self.end.astimezone(tz)
+        self.month_start = datetime(end.year, end.month, 1, tzinfo=tz)  # the month in progress
+        self.last_month = (self.month_start - timedelta(days=1)).replace(day=1)  # the last closed one: the busy one
         refunds = {}
         for refund in Refund.objects.filter(order__source=OrderSource.DEMO).order_by("created_at", "pk"):
             refunds.setdefault(refund.order_id, refund)
@@ -182,7 +185,7 @@ class _Builder:
         if not category or first is None:
             return
         self.complaints += 1
-        share = (REPEAT_SHARE_LAMP if lamp else REPEAT_SHARE_LAST_MONTH if written >= self.last_month
+        share = (REPEAT_SHARE_LAMP if lamp else REPEAT_SHARE_LAST_MONTH if self._busy(written)
                  else REPEAT_SHARE)
         if rng.random() < share:
             again = written + timedelta(days=rng.uniform(2, 12))
@@ -190,6 +193,10 @@ class _Builder:
             if again < self.end and self._ticket(order, again, category, rng.choice(other), kinds, key="again"):
                 self.complaints += 1
                 self.repeats += 1
+
+    def _busy(self, written: datetime) -> bool:
+        """In the last closed month: slower answers and more repeat complaints, the month the dashboard opens on."""
+        return self.last_month <= written < self.month_start
 
     @staticmethod
     def _category(refund: Refund) -> str:
@@ -216,7 +223,7 @@ class _Builder:
                 key: str) -> Ticket | None:
         rng, customer = self.rng, order.customer
         language = customer.language if customer.language in INBOUND else "en"
-        median = MEDIAN_MINUTES_LAST_MONTH if written >= self.last_month else MEDIAN_MINUTES
+        median = MEDIAN_MINUTES_LAST_MONTH if self._busy(written) else MEDIAN_MINUTES
         minutes = round(math.exp(rng.gauss(math.log(median), SPREAD)) * (1.4 if channel == Channel.MESSENGER else 1))
         answered = add_business_minutes(self.calendar, written, minutes)
         if answered >= self.now:

@@ -117,7 +117,9 @@ class Builder(RefundPlanner):
         lamp_sales = sum(self._base(p.payment.captured_minor, p.payment.rate_to_base) for p in lamp)
         lamp_refunds = sum(self._base(p.refunded, p.payment.rate_to_base) for p in lamp)
         return SeedResult(created=True, orders=len(self.plans), counts=counts, start=self.bounds[0],
-                          end=self.anchor, refund_rate=refunds / sales if sales else 0.0,
+                          end=self.anchor, month_start=self.bounds[MONTHS],
+                          this_month=sum(1 for p in self.plans if p.placed_at >= self.bounds[MONTHS]),
+                          refund_rate=refunds / sales if sales else 0.0,
                           lamp_refund_share=lamp_refunds / lamp_sales if lamp_sales else 0.0)
 
     def _write(self) -> dict[str, int]:
@@ -188,24 +190,30 @@ class Builder(RefundPlanner):
 
     # ---- orders
     def _order_times(self) -> list[tuple[datetime, str]]:
-        weights = []
-        for k in range(MONTHS):
-            month = self.bounds[k].astimezone(self.tz).month
-            weights.append(SEASON[month] * (1 + 0.3 * k / (MONTHS - 1)))  # the store grows over the year
-        total = sum(weights)
-        exact = [self.n_orders * w / total for w in weights]
+        """About ``n_orders`` over the twelve whole months by season (the store grows over the year), then the month
+        in progress up to the anchor at the pace the year would go on at."""
+        weights = [self._weight(k) for k in range(MONTHS + 1)]
+        total = sum(weights[:MONTHS])
+        exact = [self.n_orders * w / total for w in weights[:MONTHS]]
         counts = [int(x) for x in exact]
         for k in sorted(range(MONTHS), key=lambda k: exact[k] - counts[k], reverse=True)[:self.n_orders - sum(counts)]:
             counts[k] += 1
+        start, after = self.bounds[MONTHS], self.bounds[MONTHS + 1]
+        elapsed = (self.anchor - start) / (after - start)
+        counts.append(round(self.n_orders * weights[MONTHS] / total * elapsed))
         codes = list(cat.MARKETS)
         shares = [cat.MARKETS[code][6] for code in codes]
         times = []
         for k, count in enumerate(counts):
-            span = (self.bounds[k + 1] - self.bounds[k]).total_seconds()
+            span = (min(self.bounds[k + 1], self.anchor) - self.bounds[k]).total_seconds()
             moments = sorted(self.rng.uniform(0, span - 120) for _ in range(count))  # paid before the month ends
             times += [(self.bounds[k] + timedelta(seconds=int(s)), self.rng.choices(codes, shares)[0])
                       for s in moments]
         return times
+
+    def _weight(self, k: int) -> float:
+        """Month ``k``'s share of the orders: its season, and the store's growth of 30 % over the year."""
+        return SEASON[self.bounds[k].astimezone(self.tz).month] * (1 + 0.3 * k / (MONTHS - 1))
 
     def _customer(self, market_code: str, when: datetime) -> Customer:
         known = self.customers_by_market[market_code]

@@ -35,7 +35,9 @@ class SeedResult:
     orders: int = 0
     counts: dict = field(default_factory=dict)
     start: datetime | None = None
-    end: datetime | None = None
+    end: datetime | None = None   # the anchor: the start of the day the demo was built for
+    month_start: datetime | None = None  # the start of the month in progress (the end of the twelve whole months)
+    this_month: int = 0  # orders placed in the month in progress, before the anchor
     refund_rate: float = 0.0
     lamp_refund_share: float = 0.0
     seconds: float = 0.0
@@ -59,18 +61,21 @@ class Plan:
 
 
 def anchor_for(today: date | None = None) -> datetime:
-    """The fixed "now": midnight at the start of ``today``'s month in the store's time zone, in UTC."""
+    """The demo's fixed "now": midnight at the start of ``today`` (default: the current day) in the store's time
+    zone, in UTC. Nothing is dated at or after it; the twelve whole months before its month hold the year's orders,
+    and its month up to it is the month in progress."""
     tz = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
     today = today or datetime.now(tz).date()
-    return datetime(today.year, today.month, 1, tzinfo=tz).astimezone(UTC)
+    return datetime(today.year, today.month, today.day, tzinfo=tz).astimezone(UTC)
 
 
 def month_starts(anchor: datetime, months: int = MONTHS) -> list[datetime]:
-    """``months + 1`` boundaries in UTC, from ``months`` months before the anchor up to the anchor."""
+    """``months + 2`` boundaries in UTC, from ``months`` months before the anchor's month to the start of the month
+    after it: the whole months, then the month in progress (which the anchor cuts)."""
     tz = zoneinfo.ZoneInfo(settings.STORE_TIME_ZONE)
     local = anchor.astimezone(tz)
     starts = []
-    for back in range(months, -1, -1):
+    for back in range(months, -2, -1):
         year, month = divmod(local.month - 1 - back, 12)
         starts.append(datetime(local.year + year, month + 1, 1, tzinfo=tz).astimezone(UTC))
     return starts

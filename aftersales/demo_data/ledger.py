@@ -6,7 +6,8 @@
   those while it ships orders, through ``refund``);
 * returns, goodwill gestures and "marked delivered but not received" partial refunds then fill each month
   up to a target refund rate drawn between 2.2 % and 3.4 % (a little more in January; at least 3 % in the
-  last closed month, so that the manager dashboard opens on a red refund rate), measured as DESIGN
+  last closed month, so that the manager dashboard opens on a red refund rate; the month in progress too, up to
+  the anchor), measured as DESIGN
   section 7 defines it: refunds succeeded in the month ÷ payments captured in the month, in base currency
   at the rates stored on the records.
 
@@ -99,12 +100,12 @@ class RefundPlanner:
     def plan_fill_refunds(self):
         """Returns, goodwill and partial not-received refunds up to each month's target refund rate."""
         rng = self.rng
-        sales = [0.0] * MONTHS
+        sales = [0.0] * (MONTHS + 1)  # the whole months and the month in progress
         for plan in self.plans:
             sales[self.month_of(plan.payment.captured_at)] += self._base(plan.payment.captured_minor,
                                                                           plan.payment.rate_to_base)
         budget = []
-        for k in range(MONTHS):
+        for k in range(MONTHS + 1):
             target = rng.uniform(0.022, 0.034)
             if self.bounds[k].astimezone(self.tz).month == 1:
                 target = min(0.035, target + 0.003)  # returns of Christmas presents

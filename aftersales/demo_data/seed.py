@@ -1,9 +1,11 @@
 """Build the demo store: a year of orders, payments, shipments, tracking and refunds, the same every time.
 
 Deterministic: one ``random.Random(seed)`` drives every choice and "now" is fixed to the start of the
-current month in the store's time zone (or of ``today``), so two builds in the same month give the same
-order numbers, totals and refunds. The twelve whole months before that anchor hold the orders; nothing is
-dated after it (a parcel still travelling at the anchor simply has no delivery yet).
+current day in the store's time zone (or of ``today``), so two builds on the same day give the same
+order numbers, totals and refunds. The twelve whole months before that anchor's month hold the year's orders
+(``orders`` of them), and the anchor's month up to it is the month in progress, at the year's pace, so that the
+dashboard's "this month so far" reads the store as a manager would; nothing is dated after the anchor (a parcel
+still travelling at the anchor simply has no delivery yet).
 
 The parts: ``catalogue`` (fixed facts: markets, products, places, carriers), ``builder`` (the rows),
 ``ledger`` (the refunds, planned to a believable refund rate, ~20 % for the lamp ``LAMP-01``), ``common``

@@ -49,5 +49,6 @@ def page(request):
         "by_completeness": risk.win_rates_by_completeness(), "providers": providers,
         "lines": [{"line": line, "left": round(100 * line.ratio_bps / scale, 1)} for line in lines],
         "loss_run": risk.paypal_loss_run(), "alerts": risk.recent_risk_alerts(), "now": now,
+        "to_date_day": risk.TO_DATE_MIN_DAYS + 1, "to_date_settled": risk.TO_DATE_MIN_SETTLED,
     }
     return render(request, "disputes/desk/risk.html", context)

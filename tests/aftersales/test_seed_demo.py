@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 
 from aftersales.choices import OrderSource, OrderStatus, PaymentProvider, RefundCause, RefundStatus, ShipmentStatus
 from aftersales.demo_data import delete_demo_data
@@ -35,8 +35,10 @@ from aftersales.models import (
 from returns.choices import CaseStatus
 from returns.models import ReturnCase, ReturnEvent, ReturnLine
 
-TODAY = "2026-03-18"  # the data then covers March 2025 to February 2026
-ANCHOR = datetime(2026, 3, 1, tzinfo=UTC)
+TODAY = "2026-03-18"  # the data then covers March 2025 to February 2026, and March 2026 up to the 18th
+MONTH_START = datetime(2026, 3, 1, tzinfo=UTC)  # the end of the twelve whole months (the tests' store is in UTC)
+ANCHOR = datetime(2026, 3, 18, tzinfo=UTC)  # "now": nothing is dated at or after it
+WHOLE = 5000  # orders in the twelve whole months (--orders)
 
 
 def seed(*args):
@@ -66,10 +68,16 @@ def in_base(field):
                                                                                          decimal_places=8)))
 
 
+def total():
+    return Order.objects.filter(source=OrderSource.DEMO).count()
+
+
 def test_builds_in_under_30_seconds_and_says_what_it_made(demo):
     assert demo["seconds"] < 30
     assert "Demo data loaded" in demo["output"]
-    assert "5,000 orders placed from 2025-03-01 to 2026-03-01" in demo["output"]
+    this_month = Order.objects.filter(placed_at__gte=MONTH_START).count()
+    assert (f"5,000 orders placed from 2025-03-01 to 2026-03-01, and {this_month} this month up to 2026-03-18."
+            in demo["output"])
 
 
 def test_six_markets_with_their_currencies_and_legal_profiles(demo):
@@ -94,18 +102,32 @@ def test_catalogue_of_about_forty_products_with_apparel_sizes_and_the_lamp(demo)
 
 
 def test_about_5000_orders_over_the_twelve_months_before_the_anchor(demo):
-    orders = Order.objects.filter(source=OrderSource.DEMO)
-    assert orders.count() == 5000
+    orders = Order.objects.filter(source=OrderSource.DEMO, placed_at__lt=MONTH_START)
+    assert orders.count() == WHOLE
     span = orders.aggregate(first=Min("placed_at"), last=Max("placed_at"))
     assert span["first"] >= datetime(2025, 3, 1, tzinfo=UTC)
-    assert span["last"] < ANCHOR
     months = dict(orders.annotate(month=TruncMonth("placed_at")).values_list("month").annotate(n=Count("pk")))
     assert len(months) == 12
     assert min(months.values()) >= 250
     busiest = max(months, key=months.get)
     assert (busiest.month, busiest.year) == (11, 2025)  # Black Friday
     assert Order.objects.filter(lines__isnull=True).count() == 0
-    assert 1.2 < OrderLine.objects.count() / 5000 < 2.0
+    assert 1.2 < OrderLine.objects.count() / total() < 2.0
+
+
+def test_the_month_in_progress_goes_on_at_the_pace_of_the_year_up_to_the_anchor(demo):
+    """The dashboard's "this month so far" reads a store that is still selling, refunding and shipping."""
+    this_month = Order.objects.filter(placed_at__gte=MONTH_START)
+    assert this_month.filter(placed_at__gte=ANCHOR).count() == 0
+    assert Order.objects.aggregate(last=Max("placed_at"))["last"] > ANCHOR - timedelta(hours=12)
+    february = Order.objects.filter(placed_at__gte=datetime(2026, 2, 1, tzinfo=UTC), placed_at__lt=MONTH_START)
+    per_day = this_month.count() / 17, february.count() / 28
+    assert 0.9 < per_day[0] / per_day[1] < 1.6, per_day  # March is busier than February, as in the year
+    days = set(this_month.annotate(day=TruncDate("placed_at")).values_list("day", flat=True))
+    assert days == {date(2026, 3, day) for day in range(1, 18)}
+    assert Refund.objects.filter(succeeded_at__gte=MONTH_START).count() > 0
+    assert Shipment.objects.filter(order__in=this_month).count() > 0.8 * this_month.count()
+    assert this_month.filter(status=OrderStatus.OPEN).count() > 0  # the last days' orders are still being packed
 
 
 def test_order_totals_add_up_and_each_order_has_a_captured_payment(demo):
@@ -115,15 +137,15 @@ def test_order_totals_add_up_and_each_order_has_a_captured_payment(demo):
                                        lines_discount=Sum("lines__discount_minor"))
     assert line_sums.exclude(lines_total=F("subtotal_minor") - F("discount_minor")).count() == 0
     assert line_sums.exclude(lines_discount=F("discount_minor")).count() == 0
-    assert Payment.objects.count() == 5000
+    assert Payment.objects.count() == total()
     assert Payment.objects.exclude(captured_minor=F("order__total_minor")).count() == 0
     stripe = Payment.objects.filter(provider=PaymentProvider.STRIPE)
     paypal = Payment.objects.filter(provider=PaymentProvider.PAYPAL)
-    assert 0.55 < stripe.count() / 5000 < 0.8
+    assert 0.55 < stripe.count() / total() < 0.8
     assert stripe.exclude(provider_payment_id__startswith="ch_").count() == 0
     assert stripe.exclude(provider_order_id__startswith="pi_").count() == 0
     assert {len(pid) for pid in paypal.values_list("provider_payment_id", flat=True)} == {17}
-    assert Payment.objects.values("provider_payment_id").distinct().count() == 5000
+    assert Payment.objects.values("provider_payment_id").distinct().count() == total()
 
 
 def test_exchange_rates_to_the_base_currency_for_every_day_and_stored_on_payments(demo):
@@ -143,7 +165,7 @@ def test_exchange_rates_to_the_base_currency_for_every_day_and_stored_on_payment
 
 def test_shipments_with_carriers_tracking_events_and_proof_of_delivery(demo):
     shipments = Shipment.objects.all()
-    assert 4800 <= shipments.count() <= 5000
+    assert 0.96 * total() <= shipments.count() < total()
     assert shipments.filter(Q(carrier="") | Q(tracking_number="")).count() == 0
     assert shipments.values("tracking_number").distinct().count() == shipments.count()
     assert {"YunExpress", "USPS", "Royal Mail", "DHL", "Australia Post"} <= set(
@@ -267,9 +289,11 @@ def test_monthly_refund_rate_is_between_2_and_4_percent_in_most_months(demo):
     refunds = dict(Refund.objects.filter(status=RefundStatus.SUCCEEDED)
                    .annotate(month=TruncMonth("succeeded_at", tzinfo=tz)).values_list("month")
                    .annotate(total=in_base("amount_minor")))
-    assert len(sales) == 12
-    assert set(refunds) <= set(sales)
+    assert len(sales) == 13  # the twelve whole months and the month in progress
+    assert set(refunds) == set(sales)
     rates = {month: float(refunds.get(month, 0) / sales[month]) for month in sales}
+    in_progress = rates.pop(max(rates))
+    assert 0.015 <= in_progress <= 0.045
     within = [month for month, rate in rates.items() if 0.02 <= rate <= 0.04]
     assert len(within) >= 10, {m.date().isoformat(): round(100 * r, 2) for m, r in rates.items()}
     assert all(0.01 <= rate <= 0.05 for rate in rates.values())
@@ -294,7 +318,7 @@ def return_rows():
 def test_a_second_run_does_nothing_and_says_so(demo):
     before = (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count(), return_rows())
     output, seconds = seed()
-    assert "already loaded (5,000 orders): nothing to do" in output
+    assert f"already loaded ({total():,} orders): nothing to do" in output
     assert "return cases" not in output
     assert (Order.objects.count(), Refund.objects.count(), ExchangeRate.objects.count(), return_rows()) == before
     assert seconds < 5
@@ -313,7 +337,7 @@ def test_a_store_seeded_before_the_return_cases_gets_the_same_cases_on_the_next_
     ReturnCase.objects.all().delete()
     Refund.objects.update(source_ref="")
     output, _seconds = seed()
-    assert "already loaded (5,000 orders): nothing to do" in output
+    assert f"already loaded ({total():,} orders): nothing to do" in output
     assert f"{len(before[0])} return cases behind the return refunds" in output
     assert return_rows() == before
 
@@ -337,20 +361,23 @@ def test_reset_rebuilds_exactly_the_same_store(demo):
 def test_demo_rows_are_removed_but_other_data_is_kept(demo):
     from tests import factories
 
+    demo_orders = total()
     own = factories.order(market_code="DE")
     deleted = delete_demo_data()
-    assert deleted["orders"] == 5000
+    assert deleted["orders"] == demo_orders
     assert list(Order.objects.all()) == [own]
     assert Refund.objects.count() == Shipment.objects.count() == 0
     assert deleted["return cases"] > 0
     assert ReturnCase.objects.count() == ReturnLine.objects.count() == ReturnEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize(("zone", "now", "expected"), [
-    ("UTC", "2026-07-19T10:00:00Z", datetime(2026, 7, 1, tzinfo=UTC)),
-    ("Asia/Shanghai", "2026-07-31T20:00:00Z", datetime(2026, 7, 31, 16, tzinfo=UTC)),  # already 1 August there
+@pytest.mark.parametrize(("zone", "now", "expected", "month"), [
+    ("UTC", "2026-07-19T10:00:00Z", datetime(2026, 7, 19, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)),
+    ("Asia/Shanghai", "2026-07-31T20:00:00Z", datetime(2026, 7, 31, 16, tzinfo=UTC),  # already 1 August there
+     datetime(2026, 7, 31, 16, tzinfo=UTC)),
 ])
-def test_now_is_anchored_to_the_start_of_the_current_month_in_the_store_time_zone(settings, zone, now, expected):
+def test_now_is_anchored_to_the_start_of_the_current_day_in_the_store_time_zone(settings, zone, now, expected,
+                                                                                month):
     import time_machine
 
     settings.STORE_TIME_ZONE = zone
@@ -358,8 +385,8 @@ def test_now_is_anchored_to_the_start_of_the_current_month_in_the_store_time_zon
         anchor = anchor_for()
     assert anchor == expected
     bounds = month_starts(anchor)
-    assert len(bounds) == 13
-    assert bounds[-1] == anchor
+    assert len(bounds) == 14  # twelve whole months, and the month in progress
+    assert bounds[-2] == month <= anchor < bounds[-1]
     assert bounds[0].astimezone(ZoneInfo(zone)).day == 1
 
 
@@ -378,6 +405,7 @@ def test_a_base_currency_without_demo_rates_is_refused_and_nothing_changes(demo,
     from django.core.management import CommandError
 
     settings.STORE_BASE_CURRENCY = "JPY"
+    before = Order.objects.count()
     with pytest.raises(CommandError, match="STORE_BASE_CURRENCY=JPY"):
         seed("--reset")
-    assert Order.objects.count() == 5000
+    assert Order.objects.count() == before

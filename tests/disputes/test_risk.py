@@ -301,6 +301,30 @@ def test_a_month_crossed_to_date_is_not_alerted_again_once_closed(managers):
 
 
 @pytest.mark.django_db
+def test_the_month_to_date_is_alerted_on_from_its_eighth_day_and_20_settled_transactions(managers):
+    """Early in a month a dispute against last month's sales meets a handful of this month's: no alarm until the
+    month to date has a base. A closed month is judged whatever its size."""
+    payments("paypal", 5, datetime(2026, 11, 20, tzinfo=UTC))
+    dispute("paypal", opened_at=datetime(2026, 11, 21, tzinfo=UTC))  # November: 1 ÷ 5 = 20 %, closed
+    payments("stripe", 19, datetime(2026, 12, 1, 9, tzinfo=UTC))
+    for _ in range(2):
+        dispute("stripe", opened_at=datetime(2026, 12, 1, 10, tzinfo=UTC))  # December: 2 ÷ 19 = 10.53 % so far
+    december = next(row for row in risk.dispute_rates(months=1, now=datetime(2026, 12, 2, tzinfo=UTC))
+                    if row.provider == "stripe")
+    assert (december.rate_percent, len(december.crossed), december.to_date) == (10.53, 3, True)  # the page shows it
+
+    assert risk_check(now=datetime(2026, 12, 2, tzinfo=UTC)) == {"dispute_rate": 3, "paypal_losses": 0}
+    assert {alert.period for alert in RiskAlert.objects.all()} == {"2026-11"}  # the closed month only
+    assert risk_check(now=datetime(2026, 12, 7, 23, tzinfo=UTC)) == {"dispute_rate": 0, "paypal_losses": 0}
+    assert risk_check(now=datetime(2026, 12, 8, tzinfo=UTC)) == {"dispute_rate": 0, "paypal_losses": 0}  # 19 only
+    payments("stripe", 1, datetime(2026, 12, 7, tzinfo=UTC))  # 2 ÷ 20 = 10 %
+    assert risk_check(now=datetime(2026, 12, 8, tzinfo=UTC)) == {"dispute_rate": 3, "paypal_losses": 0}
+    assert {(alert.period, alert.provider) for alert in RiskAlert.objects.filter(period="2026-12")} == {
+        ("2026-12", "stripe")}
+    assert len(mail.outbox) == 6
+
+
+@pytest.mark.django_db
 def test_a_failed_send_records_nothing_and_the_next_check_retries(managers):
     _november_and_december()
     with mock.patch("disputes.risk_services.send_mail", side_effect=ConnectionRefusedError):
@@ -375,6 +399,8 @@ def test_the_page_shows_the_numbers_with_constant_queries(client, manager_user, 
     assert '<tr data-band="100"><td>Complete (100 %)</td><td class="text-end">1</td><td class="text-end">1</td>' in page
     assert 'data-testid="loss-run" data-length="15" data-level="red"' in page
     assert (page.count('data-testid="rates-stripe"'), page.count('data-testid="rates-paypal"')) == (1, 1)
+    assert ("The month to date is alerted on from day 8 of the month and 20 settled transactions of the provider"
+            in page)  # the rule the check applies (``risk.judged_to_date``), said where the rates are
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """``manage.py seed_demo [--reset] [--today YYYY-MM-DD] [--orders N] [--seed S]``: load the demo store.
 
 A year of believable data (six markets, ~40 products, ~5,000 orders with payments, shipments, tracking,
-proof of delivery and refunds, and the return cases behind the return refunds) built by
+proof of delivery and refunds, and the return cases behind the return refunds) and the month in progress up to
+today, built by
 ``aftersales.demo_data``: deterministic, and idempotent: when demo data exists it does nothing and says so;
 ``--reset`` removes the demo rows and builds them again.
 ``make demo`` runs it through ``manage.py demo``.
@@ -31,8 +32,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Remove the demo data first and build it again.")
         parser.add_argument("--today", type=_date, default=None,
-                            help="Pretend today is this date (YYYY-MM-DD); the data ends at the start of its month.")
-        parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="How many orders (default 5000).")
+                            help="Pretend today is this date (YYYY-MM-DD); the data ends at its start.")
+        parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS,
+                            help="How many orders in the twelve whole months (default 5000); the month in progress "
+                                 "gets more at the same pace.")
         parser.add_argument("--seed", type=int, default=SEED, help="Random seed (same seed, same data).")
 
     def handle(self, *args, reset, today, orders, seed, **options):
@@ -53,10 +56,16 @@ class Command(BaseCommand):
                 self.stdout.write(self._cases(result.return_cases))
             return
         counts = result.counts
-        self.stdout.write(self.style.SUCCESS(
-            _("Demo data loaded in %(seconds).1f s: %(orders)s orders placed from %(start)s to %(end)s.")
-            % {"seconds": result.seconds, "orders": number_format(result.orders, force_grouping=True),
-               "start": result.start.date().isoformat(), "end": result.end.date().isoformat()}))
+        whole = {"seconds": result.seconds, "start": result.start.date().isoformat(),
+                 "orders": number_format(result.orders - result.this_month, force_grouping=True),
+                 "end": result.month_start.date().isoformat()}
+        loaded = _("Demo data loaded in %(seconds).1f s: %(orders)s orders placed from %(start)s to %(end)s.") % whole
+        if result.this_month:
+            loaded = _("Demo data loaded in %(seconds).1f s: %(orders)s orders placed from %(start)s to %(end)s, and "
+                       "%(more)s this month up to %(today)s.") % {
+                **whole, "more": number_format(result.this_month, force_grouping=True),
+                "today": result.end.date().isoformat()}
+        self.stdout.write(self.style.SUCCESS(loaded))
         made = _("%(customers)s customers, %(payments)s payments, %(shipments)s shipments with %(events)s tracking "
                  "events, %(refunds)s refunds, %(coupons)s coupons, %(rates)s exchange rates.") % {
             "customers": counts["customers"], "payments": counts["payments"], "shipments": counts["shipments"],

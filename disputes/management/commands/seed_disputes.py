@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 completeness=spec.completeness)
         alerts = risk_check(now=now)
         self.stdout.write(f"demo disputes: {len(OPEN)} open and {len(DECIDED)} decided from Stripe and PayPal; "
-                          f"{sum(alerts.values())} risk alerts")
+                          f"risk alerts raised: {sum(alerts.values())}")
 
     # -- one dispute ----------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from tickets.demo import MARK as DEMO_HISTORY
 from tickets.demo import demo_history_seed
 from tickets.desk_services import sla_refresh
 from tickets.models import AgentProfile, BusinessCalendar, Message, SlaPolicy, Ticket
+from tickets.selectors import first_response_minutes
 from tickets.services import Inbound, _inbound, message_send, ticket_transition
 
 TEXTS = {
@@ -101,9 +102,20 @@ class Command(BaseCommand):
                 ticket.refresh_from_db()
                 sla_refresh(ticket)
                 if agent is not None and made % 4 == 3:  # some already answered and solved
-                    message_send(ticket=ticket, body="Thank you, we have sent you the tracking link.",
-                                 author=agent, client_key="demo")
+                    reply = message_send(ticket=ticket, body="Thank you, we have sent you the tracking link.",
+                                         author=agent, client_key="demo")
+                    _answered(ticket, reply, min(now, when + timedelta(minutes=12 + 7 * (made % 5))))
                     ticket.refresh_from_db()
                     ticket_transition(ticket=ticket, to_status="solved", actor=agent)
             made += 1
         return made
+
+
+def _answered(ticket: Ticket, reply: Message, at) -> None:
+    """Date the demo's answer when an agent would have written it (minutes after the customer), not when the seed
+    ran: otherwise a ticket that came in at dawn counts as answered hours late in this month's first response."""
+    Message.objects.filter(pk=reply.pk).update(created_at=at)
+    ticket.refresh_from_db()
+    ticket.first_response_at = at
+    ticket.first_response_minutes = first_response_minutes(ticket)
+    ticket.save(update_fields=["first_response_at", "first_response_minutes"])
