@@ -8,6 +8,8 @@
 * ``order_page_for_portal`` turns that order into what the page shows: prices in the viewer's language,
   each line's return eligibility from the policies engine, shipments with their events newest first and
   the policy that applies. Its query count does not depend on the number of lines or events.
+* ``refunds_for_portal`` tells the customer where each refund of their case is (prepared, sent, paid, delayed),
+  so "where is my refund?" is answered on the case's page rather than by a ticket.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from aftersales.choices import OrderStatus, PaymentStatus, ProductCategory
-from aftersales.models import Order, OrderLine, Shipment, TrackingEvent
+from aftersales.choices import OrderStatus, PaymentStatus, ProductCategory, RefundStatus
+from aftersales.models import Order, OrderLine, Refund, Shipment, TrackingEvent
 from aftersales.money import format_money
 from policies.api import EligibilityDecision, EligibilityRequest, applicable_clauses, decide
 from policies.choices import DayKind, Decision, RequestKind, ShippingPayer
@@ -324,6 +327,46 @@ def not_received_offer_view(quote, language: str) -> OfferView:
                    "the parcel.") % {"percent": quote.percent}
         accept = _("Accept the refund")
     return OfferView(headline=headline, detail=detail, accept_label=accept, seller_bears_risk=quote.seller_bears_risk)
+
+
+@dataclass(frozen=True)
+class PortalRefund:
+    """A refund of a case as its customer reads it: how much, and where it is, in their words."""
+
+    amount_minor: int
+    currency: str
+    status: str
+    says: str
+
+
+def refunds_for_portal(case) -> list[PortalRefund]:
+    """The refunds paid for ``case`` (``Refund.source_ref``), oldest first, each with a sentence saying where the money
+    is: being prepared, sent (and when, with how long banks take), paid, or delayed with the team told. One query."""
+    def day(moment) -> str:
+        return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+    found = []
+    for refund in Refund.objects.filter(source_ref=case.source_ref).order_by("created_at", "pk"):
+        if refund.status == RefundStatus.SUCCEEDED:
+            says = _("Paid on %(date)s to your original payment method.") % {
+                "date": day(refund.succeeded_at or refund.created_at)}
+        elif refund.status == RefundStatus.REQUESTED:
+            says = _("Sent on %(date)s to your original payment method; it can take 5 to 10 business days to show "
+                     "on your statement.") % {"date": day(refund.requested_at or refund.created_at)}
+        elif refund.status == RefundStatus.FAILED:
+            says = _("Delayed: our team has been told and will contact you.")
+        else:
+            says = _("Being prepared.")
+        found.append(PortalRefund(refund.amount_minor, refund.currency, refund.status, says))
+    return found
+
+
+def case_items(case) -> list[tuple[int, str]]:
+    """(quantity, title) of what a case is about: its lines, or every line of the order for a cancellation."""
+    lines = [(line.quantity, line.order_line.title) for line in case.lines.all()]
+    if not lines and case.kind == "cancellation":
+        lines = [(line.quantity, line.title) for line in case.order.lines.all()]
+    return lines
 
 
 def coupon_of(case):

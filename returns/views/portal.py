@@ -155,7 +155,8 @@ def return_detail(request, token, rma):
     return render(request, "returns/portal/return_case.html", {
         "order": order, "case": case, "token": token, "events": events,
         "address": selectors.return_address(order), "due_minor": case.estimate_minor - case.deductions_minor,
-        "coupon": selectors.coupon_of(case),
+        "coupon": selectors.coupon_of(case), "refunds": selectors.refunds_for_portal(case),
+        "items": selectors.case_items(case),
         "needs_parcel": case.status in ("awaiting_shipment", "approved")})
 
 

@@ -3,6 +3,7 @@ unshipped order; and no customer ever reaches another's case."""
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -68,6 +69,8 @@ def test_the_whole_flow_from_the_order_page_to_the_slip(setup):
     status = client.get(done["Location"]).content.decode()
     assert 'data-testid="instructions"' in status
     assert case.rma in status
+    assert 'data-testid="refund-estimate">$37.00<' in status  # no refund yet: what it will be, after deductions
+    assert 'data-testid="refund"' not in status
     slip = client.get(f"{order_url}returns/{case.rma}/slip.pdf")
     assert slip["Content-Type"] == "application/pdf"
     assert slip.content.startswith(b"%PDF")
@@ -136,6 +139,38 @@ def test_unshipped_order_is_cancelled_and_refunded_from_the_portal():
     assert "Your order is cancelled" in response.content.decode()
     assert Order.objects.get(pk=order.pk).status == "cancelled"
     assert Refund.objects.get().amount_minor == 3000
+
+
+def test_the_case_page_says_where_each_refund_is_in_the_customers_language():
+    """"Where is my refund?": a cancelled order's page lists what was cancelled and the refund, sent, then paid, or
+    delayed, in the customer's words."""
+    policy("FR")
+    order = factories.order(market_code="FR", unit_price_minor=3498)
+    title = order.lines.get().title
+    factories.payment(order)
+    client = Client()
+    order_url = unlock(client, order, language="fr")
+    case_url = client.post(order_url + "cancel/")["Location"]
+    refund = Refund.objects.get()
+
+    def shown():
+        html = client.get(case_url).content.decode()
+        found = re.search(r'data-testid="refund" data-status="(\w+)">([^<]+)</dd><dd class="col-12 small '
+                          r'text-body-secondary" data-testid="refund-says">([^<]+)</dd>', html)
+        items = re.search(r'data-testid="case-items"><div>([^<]+)</div>', html)
+        assert 'data-testid="refund-estimate"' not in html  # the refund paid says it, not an estimate beside it
+        return found.groups(), items.group(1)
+
+    (status, amount, says), items = shown()
+    assert (status, amount, items) == ("planned", "34,98\xa0€", f"1 × {title}")
+    assert says == "En cours de préparation."  # not yet handed to the provider
+    Refund.objects.filter(pk=refund.pk).update(status="requested", requested_at=datetime(2026, 12, 2, 10, tzinfo=UTC))
+    assert shown()[0] == ("requested", "34,98\xa0€", "Envoyé le 2 décembre 2026 sur votre moyen de paiement "
+                          "d’origine ; il peut falloir 5 à 10 jours ouvrés pour qu’il apparaisse sur votre relevé.")
+    Refund.objects.filter(pk=refund.pk).update(status="succeeded", succeeded_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
+    assert shown()[0] == ("succeeded", "34,98\xa0€", "Versé le 3 décembre 2026 sur votre moyen de paiement d’origine.")
+    Refund.objects.filter(pk=refund.pk).update(status="failed", succeeded_at=None)
+    assert shown()[0][2] == "Retardé : notre équipe est prévenue et vous contactera."
 
 
 @pytest.mark.parametrize(("market", "offered", "status"), [
