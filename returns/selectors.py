@@ -28,12 +28,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.choices import OrderStatus, PaymentStatus, ProductCategory, RefundStatus
-from aftersales.models import Order, OrderLine, Refund, Shipment, TrackingEvent
+from aftersales.models import Order, OrderLine, Shipment, TrackingEvent
 from aftersales.money import format_money
 from policies.api import EligibilityDecision, EligibilityRequest, applicable_clauses, decide
 from policies.choices import DayKind, Decision, RequestKind, ShippingPayer
 
 from . import portal_access
+from .choices import CaseKind
+from .desk_selectors import refunds_of
 
 _SPACES = re.compile(r"\s+")
 # What a lookup compares with when no order has the number: the same work, never a match.
@@ -346,7 +348,7 @@ def refunds_for_portal(case) -> list[PortalRefund]:
         return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
     found = []
-    for refund in Refund.objects.filter(source_ref=case.source_ref).order_by("created_at", "pk"):
+    for refund in refunds_of(case):  # the desk's own list of the case's refunds: the customer sees the same
         if refund.status == RefundStatus.SUCCEEDED:
             says = _("Paid on %(date)s to your original payment method.") % {
                 "date": day(refund.succeeded_at or refund.created_at)}
@@ -364,7 +366,7 @@ def refunds_for_portal(case) -> list[PortalRefund]:
 def case_items(case) -> list[tuple[int, str]]:
     """(quantity, title) of what a case is about: its lines, or every line of the order for a cancellation."""
     lines = [(line.quantity, line.order_line.title) for line in case.lines.all()]
-    if not lines and case.kind == "cancellation":
+    if not lines and case.kind == CaseKind.CANCELLATION:
         lines = [(line.quantity, line.title) for line in case.order.lines.all()]
     return lines
 
